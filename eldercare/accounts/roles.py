@@ -1,0 +1,99 @@
+"""Roles and what each may do. The only table of permissions in the platform."""
+
+from __future__ import annotations
+
+import enum
+
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from eldercare.regions.models import Level
+
+
+class Role(models.TextChoices):
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    CIVIL_CITY = "civil_city", _("市级民政")
+    CIVIL_COUNTY = "civil_county", _("区县民政")
+    CIVIL_STREET = "civil_street", _("街道（乡镇）民政")
+    CENTER_OPERATOR = "center_operator", _("服务中心运营")
+    PROVIDER_ADMIN = "provider_admin", _("服务商管理员")
+    CAREGIVER = "caregiver", _("护理员")
+    COMMUNITY_WORKER = "community_worker", _("社区工作者")
+    CARE_ADVISOR = "care_advisor", _("养老顾问")
+    FAMILY_DOCTOR = "family_doctor", _("家庭医生")
+    VOLUNTEER = "volunteer", _("志愿者")
+    ELDER = "elder", _("老年人")
+    FAMILY = "family", _("家属")
+
+
+class Cap(enum.StrEnum):
+    VIEW_ELDERS = "view_elders"
+    EDIT_ELDERS = "edit_elders"
+    VIEW_HEALTH = "view_health"  # disability, dementia and other health facts
+    REVEAL_ID = "reveal_id"  # see a full ID number (each view audited)
+    EXPORT_ELDERS = "export_elders"
+    IMPORT_ELDERS = "import_elders"
+    VIEW_REGIONS = "view_regions"
+
+
+class ScopeKind(enum.StrEnum):
+    ALL = "all"  # the whole platform
+    REGION = "region"  # the user's region subtree
+    SELF = "self"  # the elder's own record
+    FAMILY = "family"  # elders the user is a registered contact of
+    NONE = "none"  # nothing in the registry (until orders / time bank link them)
+
+
+_OFFICER = {Cap.VIEW_ELDERS, Cap.EDIT_ELDERS, Cap.VIEW_HEALTH, Cap.REVEAL_ID, Cap.EXPORT_ELDERS, Cap.IMPORT_ELDERS, Cap.VIEW_REGIONS}
+
+CAPABILITIES: dict[Role, frozenset[Cap]] = {
+    Role.SYSTEM_ADMIN: frozenset(Cap),
+    Role.CIVIL_CITY: frozenset(_OFFICER),
+    Role.CIVIL_COUNTY: frozenset(_OFFICER),
+    Role.CIVIL_STREET: frozenset(_OFFICER),
+    Role.COMMUNITY_WORKER: frozenset(_OFFICER),
+    # Centre operators plan services for the elders around them: masked identities, no health data
+    # (care needs reach them through assessments and orders).
+    Role.CENTER_OPERATOR: frozenset({Cap.VIEW_ELDERS, Cap.EXPORT_ELDERS, Cap.VIEW_REGIONS}),
+    Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS}),
+    Role.FAMILY_DOCTOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS}),
+    # Providers, caregivers and volunteers reach elders through orders and visits, not the registry.
+    Role.PROVIDER_ADMIN: frozenset(),
+    Role.CAREGIVER: frozenset(),
+    Role.VOLUNTEER: frozenset(),
+    Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH}),
+    Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH}),
+}
+
+SCOPE_KIND: dict[Role, ScopeKind] = {
+    Role.SYSTEM_ADMIN: ScopeKind.ALL,
+    Role.CIVIL_CITY: ScopeKind.REGION,
+    Role.CIVIL_COUNTY: ScopeKind.REGION,
+    Role.CIVIL_STREET: ScopeKind.REGION,
+    Role.COMMUNITY_WORKER: ScopeKind.REGION,
+    Role.CENTER_OPERATOR: ScopeKind.REGION,
+    Role.CARE_ADVISOR: ScopeKind.REGION,
+    Role.FAMILY_DOCTOR: ScopeKind.REGION,
+    Role.PROVIDER_ADMIN: ScopeKind.NONE,
+    Role.CAREGIVER: ScopeKind.NONE,
+    Role.VOLUNTEER: ScopeKind.NONE,
+    Role.ELDER: ScopeKind.SELF,
+    Role.FAMILY: ScopeKind.FAMILY,
+}
+
+# The region level a role's user must be attached to (None: any level or none).
+REQUIRED_LEVEL: dict[Role, tuple[int, ...] | None] = {
+    Role.SYSTEM_ADMIN: None,
+    Role.CIVIL_CITY: (Level.CITY,),
+    Role.CIVIL_COUNTY: (Level.COUNTY,),
+    Role.CIVIL_STREET: (Level.STREET,),
+    Role.COMMUNITY_WORKER: (Level.STREET, Level.COMMUNITY),
+    Role.CENTER_OPERATOR: (Level.CITY, Level.COUNTY, Level.STREET, Level.COMMUNITY),
+    Role.CARE_ADVISOR: (Level.STREET, Level.COMMUNITY),
+    Role.FAMILY_DOCTOR: (Level.STREET, Level.COMMUNITY),
+    Role.PROVIDER_ADMIN: None,
+    Role.CAREGIVER: None,
+    Role.VOLUNTEER: None,
+    Role.ELDER: None,
+    Role.FAMILY: None,
+}

@@ -1,0 +1,30 @@
+import pytest
+
+from eldercare.accounts.roles import Role
+from eldercare.core import testing
+
+
+@pytest.fixture
+def city(db):
+    return testing.build_city()
+
+
+@pytest.fixture
+def personas(city):
+    """One user per role; regional roles sit in 清波街道 or its 清波社区."""
+    p = {
+        Role.SYSTEM_ADMIN: testing.user("admin", Role.SYSTEM_ADMIN),
+        Role.CIVIL_CITY: testing.user("city", Role.CIVIL_CITY, city.city),
+        Role.CIVIL_COUNTY: testing.user("county", Role.CIVIL_COUNTY, city.county),
+        Role.CIVIL_STREET: testing.user("street", Role.CIVIL_STREET, city.street),
+        Role.CENTER_OPERATOR: testing.user("centre", Role.CENTER_OPERATOR, city.street),
+        Role.PROVIDER_ADMIN: testing.user("provider", Role.PROVIDER_ADMIN),
+        Role.CAREGIVER: testing.user("caregiver", Role.CAREGIVER),
+        Role.COMMUNITY_WORKER: testing.user("worker", Role.COMMUNITY_WORKER, city.community),
+        Role.CARE_ADVISOR: testing.user("advisor", Role.CARE_ADVISOR, city.community),
+        Role.FAMILY_DOCTOR: testing.user("doctor", Role.FAMILY_DOCTOR, city.community),
+        Role.VOLUNTEER: testing.user("volunteer", Role.VOLUNTEER),
+        Role.ELDER: testing.user("elder", Role.ELDER),
+        Role.FAMILY: testing.user("family", Role.FAMILY),
+    }
+    return p

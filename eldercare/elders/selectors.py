@@ -1,0 +1,137 @@
+"""Every read of the registry that users see; each takes the acting user so
+scoping cannot be forgotten."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from auditlog.models import LogEntry
+from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import has_cap, require, scope_for
+from eldercare.core.crypto import keyed_hash
+from eldercare.regions.models import Region, subtree_bounds
+
+from . import errors, idnumber
+from .models import HEALTH_GROUPS, Consent, Contact, Elder, ElderGroup, ElderStatus, PriorityGroup
+
+HEALTH_HIDDEN = "（健康信息已隐藏）"
+
+
+def scoped_elders(actor) -> QuerySet[Elder]:
+    require(actor, Cap.VIEW_ELDERS)
+    q = scope_for(actor).q(region_field="residence_id", self_field="user_id", family_field="contacts__user_id")
+    qs = Elder.objects.filter(q)
+    if scope_for(actor).kind == "family":
+        qs = qs.distinct()
+    return qs
+
+
+def years_before(day: dt.date, years: int) -> dt.date:
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:  # 29 February
+        return day.replace(year=day.year - years, day=28)
+
+
+@dataclass
+class ElderFilters:
+    region: str | None = None  # a region code; its whole subtree
+    age_min: int | None = None
+    age_max: int | None = None
+    groups: list[str] = field(default_factory=list)  # any of these priority groups, active on `on`
+    living_status: str | None = None
+    status: str | None = ElderStatus.ACTIVE
+    q: str | None = None  # name prefix or a full ID number
+    on: dt.date | None = None
+
+
+def elder_list(*, actor, filters: ElderFilters | None = None) -> QuerySet[Elder]:
+    filters = filters or ElderFilters()
+    on = filters.on or timezone.localdate()
+    qs = scoped_elders(actor)
+    if filters.region:
+        region = Region.objects.filter(code=filters.region).first()
+        if region is None:
+            raise ValidationError({"region": errors.ERR_REGION_UNKNOWN.format(code=filters.region)})
+        lo, hi = subtree_bounds(region.code, region.level)
+        qs = qs.filter(residence_id__gte=lo, residence_id__lte=hi)
+    if filters.age_min is not None:
+        qs = qs.filter(birth_date__lte=years_before(on, filters.age_min))
+    if filters.age_max is not None:
+        qs = qs.filter(birth_date__gt=years_before(on, filters.age_max + 1))
+    if filters.groups:
+        unknown = set(filters.groups) - set(PriorityGroup.values)
+        if unknown:
+            raise ValidationError({"groups": f"未知的重点人群 {', '.join(sorted(unknown))} / unknown priority group"})
+        if HEALTH_GROUPS & set(filters.groups) and not has_cap(actor, Cap.VIEW_HEALTH):
+            raise PermissionDenied("无权按健康信息筛选 / not permitted to filter by health data")
+        qs = qs.filter(Exists(ElderGroup.objects.active_on(on).filter(elder=OuterRef("pk"), group__in=filters.groups)))
+    if filters.living_status:
+        qs = qs.filter(living_status=filters.living_status)
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.q:
+        text = filters.q.strip()
+        normalised = idnumber.normalise(text)
+        if len(normalised) == 18 and normalised[:17].isdigit():
+            qs = qs.filter(id_hash=keyed_hash(normalised))
+        else:
+            qs = qs.filter(name__startswith=text)
+    return qs.select_related("residence").order_by("residence_id", "id")
+
+
+def with_groups(qs: QuerySet[Elder], on: dt.date | None = None) -> QuerySet[Elder]:
+    on = on or timezone.localdate()
+    return qs.prefetch_related(Prefetch("groups", queryset=ElderGroup.objects.active_on(on).order_by("group"), to_attr="active_groups"))
+
+
+def elder_get(*, actor, pk: int) -> Elder:
+    """One elder, or 404 when it does not exist or lies outside the actor's scope
+    (a refusal must not reveal that the record exists)."""
+    try:
+        return (
+            scoped_elders(actor)
+            .select_related("residence", "hukou_region", "household", "institution", "user")
+            .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("priority", "id")))
+            .get(pk=pk)
+        )
+    except Elder.DoesNotExist:
+        raise Http404(errors.ERR_NOT_FOUND) from None
+
+
+def visible_groups(actor, groups) -> list[str]:
+    """Labels of group memberships the actor may see; health data hidden without VIEW_HEALTH."""
+    health = has_cap(actor, Cap.VIEW_HEALTH)
+    labels = []
+    for membership in groups:
+        if membership.group in HEALTH_GROUPS and not health:
+            if HEALTH_HIDDEN not in labels:
+                labels.append(HEALTH_HIDDEN)
+            continue
+        labels.append(str(membership))
+    return labels
+
+
+def phone_for(actor, elder_or_contact) -> str:
+    return (
+        elder_or_contact.phone
+        if has_cap(actor, Cap.EDIT_ELDERS) or scope_for(actor).kind in ("self", "family")
+        else elder_or_contact.phone_masked
+    )
+
+
+def elder_audit(*, actor, elder: Elder) -> QuerySet[LogEntry]:
+    """Audit entries of an elder and of the records hanging off it, newest first.
+    Registry editors only: the trail names who looked at what."""
+    require(actor, Cap.EDIT_ELDERS)
+    q = Q(content_type=ContentType.objects.get_for_model(Elder), object_id=elder.pk)
+    for model, related in ((ElderGroup, elder.groups), (Contact, elder.contacts), (Consent, elder.consents)):
+        q |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=list(related.values_list("pk", flat=True)))
+    return LogEntry.objects.filter(q).select_related("actor").order_by("-timestamp", "-pk")

@@ -1,0 +1,260 @@
+"""Every write to the registry. Each takes the acting user, checks scope and
+capability, validates, writes in one transaction and leaves an audit entry."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from auditlog.context import set_actor
+from auditlog.signals import accessed
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.core.crypto import keyed_hash
+from eldercare.regions.models import Level, Region
+
+from . import errors, idnumber
+from .models import Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup
+
+ELDER_MIN_AGE = 60  # 《老年人权益保障法》第二条: 老年人是指六十周岁以上的公民
+PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
+
+# Fields a registry editor may change after creation (the ID number is fixed: a
+# wrong one means a wrong person, so the record is closed and a new one made).
+EDITABLE_FIELDS = frozenset(
+    {"name", "hukou_region", "residence", "household", "institution", "phone", "address", "latitude", "longitude", "living_status", "notes"}
+)
+
+
+def mask_phone(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if len(phone) >= 7 else "*" * len(phone)
+
+
+def _check_phone(phone: str, field: str = "phone") -> str:
+    phone = idnumber.normalise(phone).replace("-", "") if phone else ""
+    if phone and not PHONE_RE.match(phone):
+        raise ValidationError({field: errors.ERR_PHONE})
+    return phone
+
+
+def _check_in_scope(actor, region_code: str) -> None:
+    if not scope_for(actor).covers_region(region_code):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+
+
+def _check_residence(region: Region) -> None:
+    if region.level != Level.COMMUNITY:
+        raise ValidationError({"residence": errors.ERR_NOT_COMMUNITY})
+
+
+def parse_id_for(raw: str, *, birth_date: dt.date | None = None, sex: str | None = None, today: dt.date | None = None) -> idnumber.IdNumber:
+    """Validate an ID number and cross-check any birth date and sex given with it."""
+    today = today or timezone.localdate()
+    try:
+        parsed = idnumber.parse(raw, today=today)
+    except idnumber.InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}, code=exc.code) from exc
+    if birth_date and birth_date != parsed.birth_date:
+        raise ValidationError({"birth_date": errors.ERR_BIRTH_MISMATCH.format(derived=parsed.birth_date.isoformat())})
+    if sex and sex != parsed.sex:
+        derived = "男" if parsed.sex == idnumber.Sex.MALE else "女"
+        raise ValidationError({"sex": errors.ERR_SEX_MISMATCH.format(derived=derived)})
+    age = today.year - parsed.birth_date.year - ((today.month, today.day) < (parsed.birth_date.month, parsed.birth_date.day))
+    if age < ELDER_MIN_AGE:
+        raise ValidationError({"id_number": errors.ERR_NOT_ELDER_AGE})
+    return parsed
+
+
+def build_elder(
+    *,
+    id_number: str,
+    name: str,
+    residence: Region,
+    birth_date=None,
+    sex=None,
+    phone: str = "",
+    living_status: str = LivingStatus.WITH_FAMILY,
+    institution=None,
+    **fields,
+) -> Elder:
+    """Validate and build an unsaved Elder (shared by single create and bulk import)."""
+    parsed = parse_id_for(id_number, birth_date=birth_date, sex=sex)
+    _check_residence(residence)
+    phone = _check_phone(phone)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationError({"name": "姓名不能为空 / the name is required"})
+    if living_status == LivingStatus.IN_INSTITUTION and institution is None:
+        raise ValidationError({"institution": errors.ERR_INSTITUTION_NEEDED})
+    elder = Elder(
+        name=name,
+        id_number=parsed.number,
+        id_hash=keyed_hash(parsed.number),
+        id_masked=parsed.masked,
+        birth_date=parsed.birth_date,
+        sex=parsed.sex,
+        residence=residence,
+        phone=phone,
+        phone_masked=mask_phone(phone) if phone else "",
+        living_status=living_status,
+        institution=institution,
+        **fields,
+    )
+    elder.full_clean(
+        exclude=["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution"], validate_unique=False
+    )
+    return elder
+
+
+@transaction.atomic
+def elder_create(*, actor, id_number: str, name: str, residence: Region, **fields) -> Elder:
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, residence.code)
+    elder = build_elder(id_number=id_number, name=name, residence=residence, **fields)
+    if Elder.objects.filter(id_hash=elder.id_hash).exists():
+        raise ValidationError({"id_number": errors.ERR_DUPLICATE_ID}, code="duplicate")
+    with set_actor(actor):
+        try:
+            with transaction.atomic():
+                elder.save()
+        except IntegrityError as exc:  # a concurrent registration of the same person won the race
+            raise ValidationError({"id_number": errors.ERR_DUPLICATE_ID}, code="duplicate") from exc
+    return elder
+
+
+@transaction.atomic
+def elder_update(*, actor, elder: Elder, **changes) -> Elder:
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, elder.residence_id)
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise ValidationError(errors.ERR_UNKNOWN_FIELD.format(fields=", ".join(sorted(unknown))))
+    if "residence" in changes:
+        _check_residence(changes["residence"])
+        _check_in_scope(actor, changes["residence"].code)
+    if "phone" in changes:
+        changes["phone"] = _check_phone(changes["phone"])
+        elder.phone_masked = mask_phone(changes["phone"]) if changes["phone"] else ""
+    for field, value in changes.items():
+        setattr(elder, field, value)
+    if elder.living_status == LivingStatus.IN_INSTITUTION and elder.institution_id is None:
+        raise ValidationError({"institution": errors.ERR_INSTITUTION_NEEDED})
+    elder.full_clean(
+        exclude=["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution"], validate_unique=False
+    )
+    with set_actor(actor):
+        elder.save()
+    return elder
+
+
+@transaction.atomic
+def elder_set_status(*, actor, elder: Elder, status: str, on: dt.date) -> Elder:
+    """Dynamic population change: moved out or deceased (the record is kept)."""
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, elder.residence_id)
+    elder.status = status
+    elder.status_date = on
+    elder.full_clean(
+        exclude=["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution"], validate_unique=False
+    )
+    with set_actor(actor):
+        elder.save()
+    return elder
+
+
+def validate_group(*, group: str, level: str, valid_from: dt.date, valid_to: dt.date | None) -> None:
+    if group not in PriorityGroup.values:
+        raise ValidationError({"group": f"未知的重点人群 {group} / unknown priority group"})
+    if group == PriorityGroup.DISABLED and level not in DisabilityLevel.values:
+        raise ValidationError({"level": errors.ERR_DISABILITY_LEVEL})
+    if group != PriorityGroup.DISABLED and level:
+        raise ValidationError({"level": errors.ERR_LEVEL_ONLY_DISABILITY})
+    if valid_to is not None and valid_to < valid_from:
+        raise ValidationError({"valid_to": errors.ERR_DATES_ORDER})
+
+
+@transaction.atomic
+def elder_group_add(
+    *, actor, elder: Elder, group: str, valid_from: dt.date, level: str = "", valid_to: dt.date | None = None, source: str = ""
+) -> ElderGroup:
+    """Record a priority-group membership; an open membership of the same group ends the day before."""
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, elder.residence_id)
+    validate_group(group=group, level=level, valid_from=valid_from, valid_to=valid_to)
+    with set_actor(actor):
+        for open_one in ElderGroup.objects.select_for_update().filter(
+            elder=elder, group=group, valid_to__isnull=True, valid_from__lt=valid_from
+        ):
+            open_one.valid_to = valid_from - dt.timedelta(days=1)
+            open_one.save(update_fields=["valid_to"])
+        return ElderGroup.objects.create(elder=elder, group=group, level=level, valid_from=valid_from, valid_to=valid_to, source=source)
+
+
+@transaction.atomic
+def elder_group_end(*, actor, membership: ElderGroup, valid_to: dt.date) -> ElderGroup:
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, membership.elder.residence_id)
+    validate_group(group=membership.group, level=membership.level, valid_from=membership.valid_from, valid_to=valid_to)
+    with set_actor(actor):
+        membership.valid_to = valid_to
+        membership.save(update_fields=["valid_to"])
+    return membership
+
+
+@transaction.atomic
+def contact_add(
+    *,
+    actor,
+    elder: Elder,
+    name: str,
+    relation: str,
+    phone: str,
+    is_guardian: bool = False,
+    is_emergency: bool = True,
+    priority: int = 1,
+    user=None,
+) -> Contact:
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, elder.residence_id)
+    phone = _check_phone(phone)
+    if not phone:
+        raise ValidationError({"phone": errors.ERR_PHONE})
+    contact = Contact(
+        elder=elder,
+        name=name.strip(),
+        relation=relation,
+        phone=phone,
+        phone_masked=mask_phone(phone),
+        is_guardian=is_guardian,
+        is_emergency=is_emergency,
+        priority=priority,
+        user=user,
+    )
+    contact.full_clean(exclude=["phone_masked"])
+    with set_actor(actor):
+        contact.save()
+    return contact
+
+
+@transaction.atomic
+def consent_record(*, actor, elder: Elder, kind: str, granted: bool, signed_by: str, note: str = "") -> Consent:
+    require(actor, Cap.EDIT_ELDERS)
+    _check_in_scope(actor, elder.residence_id)
+    consent = Consent(elder=elder, kind=kind, granted=granted, signed_by=signed_by.strip(), recorded_by=actor, note=note)
+    consent.full_clean()
+    with set_actor(actor):
+        consent.save()
+    return consent
+
+
+def elder_reveal_id(*, actor, elder: Elder) -> str:
+    """The full ID number, for roles that need it; every reveal is audited."""
+    require(actor, Cap.REVEAL_ID)
+    _check_in_scope(actor, elder.residence_id)
+    with set_actor(actor):
+        accessed.send(sender=Elder, instance=elder)
+    return elder.id_number
