@@ -253,7 +253,9 @@ def add_group(request, elder_id: int, payload: GroupIn):
 def add_contact(request, elder_id: int, payload: ContactIn):
     elder = selectors.elder_get(actor=request.user, pk=elder_id)
     contact = services.contact_add(actor=request.user, elder=elder, **payload.dict())
-    return Status(201, {**payload.dict(), "id": contact.pk, "phone": contact.phone_masked, "relation_label": str(contact.get_relation_display())})
+    return Status(
+        201, {**payload.dict(), "id": contact.pk, "phone": contact.phone_masked, "relation_label": str(contact.get_relation_display())}
+    )
 
 
 @router.post("/{int:elder_id}/consents", response={201: dict}, summary="记录授权同意 / record a consent")

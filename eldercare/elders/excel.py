@@ -23,12 +23,12 @@ from openpyxl import Workbook, load_workbook
 from openpyxl.utils.exceptions import InvalidFileException
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, require, scope_for
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 from eldercare.regions.models import Region
 
 from . import idnumber, services
-from .models import HEALTH_GROUPS, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex
-from .selectors import HEALTH_HIDDEN
+from .models import DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex
+from .selectors import visible_groups
 
 # ---------------------------------------------------------------- import
 
@@ -343,7 +343,6 @@ def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = Fals
     require(actor, Cap.EXPORT_ELDERS)
     if full_ids:
         require(actor, Cap.REVEAL_ID)
-    health = has_cap(actor, Cap.VIEW_HEALTH)
     today = timezone.localdate()
     living = dict(LivingStatus.choices)
     status = dict(Elder._meta.get_field("status").choices)
@@ -360,16 +359,11 @@ def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = Fals
     chunk: list[tuple] = []
 
     def flush() -> None:
-        groups: dict[int, list[str]] = {}
+        pairs: dict[int, list[tuple[str, str]]] = {}
         memberships = ElderGroup.objects.active_on(today).filter(elder_id__in=[row[0] for row in chunk]).order_by("elder_id", "group")
         for elder_id, group, level in memberships.values_list("elder_id", "group", "level"):
-            if group in HEALTH_GROUPS and not health:
-                label = HEALTH_HIDDEN
-            else:
-                label = str(PriorityGroup(group).label) + (f"({DisabilityLevel(level).label})" if level else "")
-            labels = groups.setdefault(elder_id, [])
-            if label not in labels:
-                labels.append(label)
+            pairs.setdefault(elder_id, []).append((group, level))
+        groups = {elder_id: visible_groups(actor, found) for elder_id, found in pairs.items()}
         for pk, name, sex, birth, ident, res, address, phone, live, st in chunk:
             age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
             ws.append(

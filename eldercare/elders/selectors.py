@@ -19,7 +19,7 @@ from eldercare.core.crypto import keyed_hash
 from eldercare.regions.models import Region, subtree_bounds
 
 from . import errors, idnumber
-from .models import HEALTH_GROUPS, Consent, Contact, Elder, ElderGroup, ElderStatus, PriorityGroup
+from .models import HEALTH_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, ElderStatus, PriorityGroup
 
 HEALTH_HIDDEN = "（健康信息已隐藏）"
 
@@ -106,16 +106,21 @@ def elder_get(*, actor, pk: int) -> Elder:
         raise Http404(errors.ERR_NOT_FOUND) from None
 
 
-def visible_groups(actor, groups) -> list[str]:
-    """Labels of group memberships the actor may see; health data hidden without VIEW_HEALTH."""
+def group_label(group: str, level: str = "") -> str:
+    label = str(PriorityGroup(group).label)
+    return f"{label}（{DisabilityLevel(level).label}）" if level else label
+
+
+def visible_groups(actor, memberships) -> list[str]:
+    """Labels of group memberships (ElderGroup rows or (group, level) pairs) the actor may see;
+    health data collapses into one hidden marker without VIEW_HEALTH."""
     health = has_cap(actor, Cap.VIEW_HEALTH)
     labels = []
-    for membership in groups:
-        if membership.group in HEALTH_GROUPS and not health:
-            if HEALTH_HIDDEN not in labels:
-                labels.append(HEALTH_HIDDEN)
-            continue
-        labels.append(str(membership))
+    for membership in memberships:
+        group, level = (membership.group, membership.level) if isinstance(membership, ElderGroup) else membership
+        label = group_label(group, level) if health or group not in HEALTH_GROUPS else HEALTH_HIDDEN
+        if label not in labels:
+            labels.append(label)
     return labels
 
 

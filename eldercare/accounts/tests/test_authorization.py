@@ -42,7 +42,9 @@ SEES_HEALTH = set(ALL_ROLES) - NO_REGISTRY - {R.CENTER_OPERATOR}
 @pytest.fixture
 def world(city, personas):
     elders = {
-        "own": testing.elder(residence=city.community, name="王秀英", groups=((PriorityGroup.DISABLED, DisabilityLevel.MODERATE), (PriorityGroup.DIBAO, ""))),
+        "own": testing.elder(
+            residence=city.community, name="王秀英", groups=((PriorityGroup.DISABLED, DisabilityLevel.MODERATE), (PriorityGroup.DIBAO, ""))
+        ),
         "same_street": testing.elder(residence=city.community_b, name="李建国"),
         "same_county": testing.elder(residence=city.community2, name="赵桂兰"),
         "other_county": testing.elder(residence=city.community_far, name="钱德明"),
@@ -50,7 +52,9 @@ def world(city, personas):
     own = elders["own"]
     own.user = personas[R.ELDER]
     own.save()
-    Contact.objects.create(elder=own, name="王小明", relation=Relation.CHILD, phone="13800001111", phone_masked="138****1111", user=personas[R.FAMILY])
+    Contact.objects.create(
+        elder=own, name="王小明", relation=Relation.CHILD, phone="13800001111", phone_masked="138****1111", user=personas[R.FAMILY]
+    )
     return elders
 
 
