@@ -45,7 +45,7 @@ COUNTIES: tuple[CountySpec, ...] = (
 # Syllables for place names: first + second, e.g. 文 + 晖 → 文晖街道 / 文晖社区.
 PLACE_FIRST = tuple(
     "文湖西溪云望南紫凯采丁笕彭九长潮米和拱半康祥石古翠北留转灵蒋三五金城新东宁闻瓜义河白临塘崇良仁星乔余"
-    "朝德庆清小环华桃杨柳梅竹松桂荷兰春秋安太永丰吉福瑞嘉景明光双龙凤鹤龟玉宝泉"
+    "朝德庆清小环华桃杨柳梅竹松桂荷兰春秋安太永丰吉福瑞嘉景明光双龙凤鹤玉宝泉"
 )
 STREET_SECOND = tuple("晖滨江星阳桥埠堡荡宸墩港浦湖溪山林园兴安平宁前塘坞")
 URBAN_SECOND = tuple("晖苑园里坊湾桥港庭城岸景林荷兰宸塘湖江溪星阳新华和安宁隆福")
@@ -56,15 +56,78 @@ ROAD_SUFFIXES = ("路", "街", "大道", "巷")
 
 # Surnames common in Hangzhou, with rough relative frequencies.
 SURNAMES: tuple[tuple[str, int], ...] = (
-    ("王", 70), ("陈", 65), ("张", 45), ("李", 40), ("徐", 35), ("周", 32), ("沈", 30), ("吴", 30),
-    ("朱", 28), ("金", 25), ("杨", 24), ("胡", 22), ("钱", 20), ("孙", 18), ("方", 18), ("黄", 18),
-    ("俞", 15), ("赵", 15), ("叶", 15), ("刘", 15), ("许", 14), ("蒋", 14), ("何", 12), ("郑", 12),
-    ("汪", 12), ("姚", 11), ("潘", 11), ("章", 10), ("林", 10), ("丁", 9), ("程", 9), ("吕", 8),
-    ("施", 8), ("傅", 8), ("邵", 8), ("高", 8), ("余", 8), ("宋", 7), ("顾", 7), ("马", 7),
-    ("谢", 7), ("楼", 7), ("毛", 7), ("陆", 7), ("杜", 6), ("郭", 6), ("应", 6), ("童", 6),
-    ("戴", 6), ("洪", 6), ("夏", 6), ("严", 6), ("鲍", 5), ("韩", 5), ("华", 5), ("袁", 5),
-    ("邱", 5), ("骆", 5), ("卢", 5), ("范", 5), ("葛", 5), ("曹", 5), ("裘", 4), ("郎", 4),
-    ("虞", 4), ("翁", 4), ("诸", 3), ("屠", 3), ("来", 3), ("闻", 3), ("褚", 3), ("竺", 2),
+    ("王", 70),
+    ("陈", 65),
+    ("张", 45),
+    ("李", 40),
+    ("徐", 35),
+    ("周", 32),
+    ("沈", 30),
+    ("吴", 30),
+    ("朱", 28),
+    ("金", 25),
+    ("杨", 24),
+    ("胡", 22),
+    ("钱", 20),
+    ("孙", 18),
+    ("方", 18),
+    ("黄", 18),
+    ("俞", 15),
+    ("赵", 15),
+    ("叶", 15),
+    ("刘", 15),
+    ("许", 14),
+    ("蒋", 14),
+    ("何", 12),
+    ("郑", 12),
+    ("汪", 12),
+    ("姚", 11),
+    ("潘", 11),
+    ("章", 10),
+    ("林", 10),
+    ("丁", 9),
+    ("程", 9),
+    ("吕", 8),
+    ("施", 8),
+    ("傅", 8),
+    ("邵", 8),
+    ("高", 8),
+    ("余", 8),
+    ("宋", 7),
+    ("顾", 7),
+    ("马", 7),
+    ("谢", 7),
+    ("楼", 7),
+    ("毛", 7),
+    ("陆", 7),
+    ("杜", 6),
+    ("郭", 6),
+    ("应", 6),
+    ("童", 6),
+    ("戴", 6),
+    ("洪", 6),
+    ("夏", 6),
+    ("严", 6),
+    ("鲍", 5),
+    ("韩", 5),
+    ("华", 5),
+    ("袁", 5),
+    ("邱", 5),
+    ("骆", 5),
+    ("卢", 5),
+    ("范", 5),
+    ("葛", 5),
+    ("曹", 5),
+    ("裘", 4),
+    ("郎", 4),
+    ("虞", 4),
+    ("翁", 4),
+    ("诸", 3),
+    ("屠", 3),
+    ("来", 3),
+    ("闻", 3),
+    ("褚", 3),
+    ("竺", 2),
 )
 
 # Given names typical of people born 1920s-1960s.
@@ -86,13 +149,11 @@ CHILD_MALE_GIVEN = tuple(
     "晓军 建新 永刚 海涛 伟强 俊杰 志远 宏伟 文斌 晓峰".split()
 )
 CHILD_FEMALE_GIVEN = tuple(
-    "燕 丽 静 敏 婷 芳 霞 红 琳 慧 萍 颖 洁 佳 晓燕 丽娟 海燕 雪梅 晓红 丽萍 美玲 静怡 丽君 晓英 "
-    "红梅 亚萍 雅芳 春燕 秀丽 海英".split()
+    "燕 丽 静 敏 婷 芳 霞 红 琳 慧 萍 颖 洁 佳 晓燕 丽娟 海燕 雪梅 晓红 丽萍 美玲 静怡 丽君 晓英 红梅 亚萍 雅芳 春燕 秀丽 海英".split()
 )
 
 MOBILE_PREFIXES = tuple(
-    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 "
-    "180 181 182 183 184 185 186 187 188 189".split()
+    "130 131 132 133 134 135 136 137 138 139 150 151 152 153 155 156 157 158 159 180 181 182 183 184 185 186 187 188 189".split()
 )
 
 # Share of elders (not households) in each living arrangement, split by how many
@@ -114,9 +175,14 @@ AGE_BANDS: tuple[tuple[int, int, float, float], ...] = (
     (80, 89, 0.125, 0.85),
     (90, 104, 0.025, 0.72),
 )
-# Share of women among elders who do not live as a couple, by the same bands
-# (couples are one man and one woman, so the overall share shifts less).
-FEMALE_SHARE_SINGLE = ((60, 0.53), (70, 0.58), (80, 0.66), (90, 0.74))
+# Share of women among all elders, by the same bands (about China's 2020 census).
+# Couples are one man and one woman, so elders not in a couple make up the difference.
+FEMALE_SHARE = ((60, 0.51), (70, 0.53), (80, 0.58), (90, 0.66))
+# Living arrangements lean by age: each household draws a sort key of this offset (years)
+# plus noise; households are then given the pool of drawn ages in key order, so the
+# age structure stays exact while couples are younger and institution residents older.
+AGE_LEAN = {"alone": 4.0, "empty_nest": -3.0, "left_behind": 0.0, "with_family": 2.0, "in_institution": 8.0}
+AGE_LEAN_NOISE = 8.0
 
 # Priority groups. Disability: 23.44 % of the 80+ (Beijing, seeds/004), about 6 % below 80.
 DISABLED_80_PLUS = 0.2344

@@ -8,8 +8,13 @@ from django.utils import timezone
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
 
-from .models import Elder
+from .models import Elder, LivingStatus, Relation, Sex
 from .selectors import phone_for, visible_groups
+
+# Built once: Model.get_FOO_display() rebuilds the choice map on every call, which dominates list rendering.
+SEX_LABELS = dict(Sex.choices)
+LIVING_LABELS = dict(LivingStatus.choices)
+RELATION_LABELS = dict(Relation.choices)
 
 
 def elder_row(actor, elder: Elder, today=None) -> dict:
@@ -18,14 +23,14 @@ def elder_row(actor, elder: Elder, today=None) -> dict:
         "id": elder.pk,
         "name": elder.name,
         "sex": elder.sex,
-        "sex_label": str(elder.get_sex_display()),
+        "sex_label": str(SEX_LABELS.get(elder.sex, elder.sex)),
         "birth_date": elder.birth_date,
         "age": elder.age_on(today),
         "id_masked": elder.id_masked,
         "residence": elder.residence_id,
         "residence_name": elder.residence.name,
         "living_status": elder.living_status,
-        "living_status_label": str(elder.get_living_status_display()),
+        "living_status_label": str(LIVING_LABELS.get(elder.living_status, elder.living_status)),
         "status": elder.status,
         "phone": elder.phone_masked,
         "groups": visible_groups(actor, getattr(elder, "active_groups", [])),
@@ -53,7 +58,7 @@ def elder_detail(actor, elder: Elder, today=None) -> dict:
                     "id": c.pk,
                     "name": c.name,
                     "relation": c.relation,
-                    "relation_label": str(c.get_relation_display()),
+                    "relation_label": str(RELATION_LABELS.get(c.relation, c.relation)),
                     "phone": phone_for(actor, c),
                     "is_guardian": c.is_guardian,
                     "is_emergency": c.is_emergency,

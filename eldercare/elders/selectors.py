@@ -84,7 +84,8 @@ def elder_list(*, actor, filters: ElderFilters | None = None) -> QuerySet[Elder]
             qs = qs.filter(id_hash=keyed_hash(normalised))
         else:
             qs = qs.filter(name__startswith=text)
-    return qs.select_related("residence").order_by("residence_id", "id")
+    # Lists show masked forms only: skip decrypting the full ID number and phone of every row.
+    return qs.select_related("residence").defer("id_number", "phone").order_by("residence_id", "id")
 
 
 def with_groups(qs: QuerySet[Elder], on: dt.date | None = None) -> QuerySet[Elder]:
