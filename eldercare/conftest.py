@@ -1,4 +1,5 @@
 import pytest
+from django.utils import translation
 
 from eldercare.accounts.roles import Role
 from eldercare.core import testing
@@ -28,3 +29,16 @@ def personas(city):
         Role.FAMILY: testing.user("family", Role.FAMILY),
     }
     return p
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    # PBKDF2 is meant to be slow; thirteen personas per test would take seconds.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def _reset_language():
+    """A page requested in English must not leave English active for later tests."""
+    yield
+    translation.deactivate()

@@ -1,2 +1,22 @@
+from django.urls import path, re_path
+
+from .views import elders, home, imports, records, regions
+
 app_name = "console"
-urlpatterns: list = []
+urlpatterns = [
+    path("", home.home, name="home"),
+    path("regions/", regions.regions, name="regions"),
+    re_path(r"^regions/(?P<code>\d{12})/$", regions.regions, name="regions"),
+    path("elders/", elders.elder_list, name="elder_list"),
+    path("elders/export.xlsx", elders.elder_export, name="elder_export"),
+    path("elders/new/", records.elder_create, name="elder_create"),
+    path("elders/import/", imports.elder_import, name="elder_import"),
+    path("elders/import/template.xlsx", imports.elder_import_template, name="elder_import_template"),
+    path("elders/<int:pk>/", elders.elder_detail, name="elder_detail"),
+    path("elders/<int:pk>/edit/", records.elder_edit, name="elder_edit"),
+    path("elders/<int:pk>/reveal-id/", elders.elder_reveal_id, name="elder_reveal_id"),
+    path("elders/<int:pk>/groups/", elders.elder_group_add, name="elder_group_add"),
+    path("elders/<int:pk>/contacts/", elders.elder_contact_add, name="elder_contact_add"),
+    path("elders/<int:pk>/consents/", elders.elder_consent_add, name="elder_consent_add"),
+    path("elders/<int:pk>/status/", elders.elder_status, name="elder_status"),
+]

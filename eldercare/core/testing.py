@@ -1,5 +1,5 @@
-"""Shared test builders: a small consistent region tree, users per role, elders
-with valid ID numbers. Used by every app's tests through eldercare/conftest.py."""
+"""Shared test builders: a small consistent region tree, factories for users and
+elders with valid ID numbers. Used by every app's tests (see eldercare/conftest.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ import datetime as dt
 import itertools
 from types import SimpleNamespace
 
-from django.contrib.auth.hashers import make_password
+import factory
+from factory.django import DjangoModelFactory
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Role
@@ -16,34 +17,75 @@ from eldercare.elders.models import Elder, ElderGroup
 from eldercare.regions.models import Level, Region
 
 PASSWORD = "test-pass-123"
-_password_hash: list[str] = []
 _sequence = itertools.count(1)
 
 
-def region(code: str, name: str, level: Level, parent: Region | None = None, **flags) -> Region:
-    return Region.objects.create(code=code, name=name, level=level, parent=parent, **flags)
+class RegionFactory(DjangoModelFactory):
+    class Meta:
+        model = Region
+        django_get_or_create = ("code",)
+
+    name = factory.Sequence(lambda n: f"区划{n}")
 
 
 def build_city() -> SimpleNamespace:
-    """杭州市 with two districts; 上城区 has two streets of two communities each."""
+    """杭州市 with two districts; 上城区 has two streets (清波街道 with two communities,
+    湖滨街道 with one), 拱墅区 one street with one community."""
     t = SimpleNamespace()
-    t.city = region("330100000000", "杭州市", Level.CITY)
-    t.county = region("330102000000", "上城区", Level.COUNTY, t.city, is_main_urban=True)
-    t.street = region("330102001000", "清波街道", Level.STREET, t.county)
-    t.community = region("330102001001", "清波社区", Level.COMMUNITY, t.street)
-    t.community_b = region("330102001002", "柳翠井社区", Level.COMMUNITY, t.street)
-    t.street2 = region("330102002000", "湖滨街道", Level.STREET, t.county)
-    t.community2 = region("330102002001", "东坡路社区", Level.COMMUNITY, t.street2)
-    t.county_b = region("330105000000", "拱墅区", Level.COUNTY, t.city, is_main_urban=True)
-    t.street_b = region("330105001000", "米市巷街道", Level.STREET, t.county_b)
-    t.community_far = region("330105001001", "米市巷社区", Level.COMMUNITY, t.street_b)
+    t.city = RegionFactory(code="330100000000", name="杭州市", level=Level.CITY)
+    t.county = RegionFactory(code="330102000000", name="上城区", level=Level.COUNTY, parent=t.city, is_main_urban=True)
+    t.street = RegionFactory(code="330102001000", name="清波街道", level=Level.STREET, parent=t.county)
+    t.community = RegionFactory(code="330102001001", name="清波社区", level=Level.COMMUNITY, parent=t.street)
+    t.community_b = RegionFactory(code="330102001002", name="柳翠井社区", level=Level.COMMUNITY, parent=t.street)
+    t.street2 = RegionFactory(code="330102002000", name="湖滨街道", level=Level.STREET, parent=t.county)
+    t.community2 = RegionFactory(code="330102002001", name="东坡路社区", level=Level.COMMUNITY, parent=t.street2)
+    t.county_b = RegionFactory(code="330105000000", name="拱墅区", level=Level.COUNTY, parent=t.city, is_main_urban=True)
+    t.street_b = RegionFactory(code="330105001000", name="米市巷街道", level=Level.STREET, parent=t.county_b)
+    t.community_far = RegionFactory(code="330105001001", name="米市巷社区", level=Level.COMMUNITY, parent=t.street_b)
     return t
 
 
+class UserFactory(DjangoModelFactory):
+    class Meta:
+        model = User
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    display_name = factory.Sequence(lambda n: f"工作人员{n}")
+    role = Role.CIVIL_STREET
+    region = None
+    password = factory.django.Password(PASSWORD)
+
+
+class ElderFactory(DjangoModelFactory):
+    """An elder in `residence` (required), registered through the same builder the
+    services use. The ID number comes from the residence's county, a birth date and
+    a sequence, so it always validates."""
+
+    class Meta:
+        model = Elder
+
+    class Params:
+        seq = factory.Sequence(lambda n: n % 998 + 1)
+        birth = factory.Sequence(lambda n: dt.date(1930 + n % 30, n % 12 + 1, n % 28 + 1))
+
+    name = factory.Sequence(lambda n: f"测试老人{n}")
+    residence = None
+    id_number = factory.LazyAttribute(lambda o: idnumber.build(o.residence.code[:6], o.birth, o.seq))
+
+    @classmethod
+    def _create(cls, model_class, *args, **kwargs):
+        elder = services.build_elder(**kwargs)
+        elder.save()
+        return elder
+
+
+def add_group(elder: Elder, group: str, level: str = "", valid_from: dt.date = dt.date(2020, 1, 1)) -> ElderGroup:
+    return ElderGroup.objects.create(elder=elder, group=group, level=level, valid_from=valid_from)
+
+
 def user(username: str, role: Role, region: Region | None = None, **extra) -> User:
-    if not _password_hash:
-        _password_hash.append(make_password(PASSWORD))
-    return User.objects.create(username=username, role=role, region=region, password=_password_hash[0], **extra)
+    return UserFactory(username=username, role=role, region=region, **extra)
 
 
 def elder_data(*, residence: Region, birth: dt.date = dt.date(1940, 5, 17), male: bool = True, name: str = "测试老人", **fields) -> dict:
@@ -57,5 +99,5 @@ def elder(*, residence: Region, groups: tuple[tuple[str, str], ...] = (), **kw) 
     saved = services.build_elder(**elder_data(residence=residence, **kw))
     saved.save()
     for group, level in groups:
-        ElderGroup.objects.create(elder=saved, group=group, level=level, valid_from=dt.date(2020, 1, 1))
+        add_group(saved, group, level)
     return saved

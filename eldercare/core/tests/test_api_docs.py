@@ -2,7 +2,14 @@ def test_openapi_schema_lists_the_registry_endpoints(client):
     response = client.get("/api/openapi.json")
     assert response.status_code == 200
     paths = response.json()["paths"]
-    for path in ("/api/elders/", "/api/elders/{elder_id}", "/api/elders/import", "/api/elders/export.xlsx", "/api/regions/", "/api/accounts/me"):
+    for path in (
+        "/api/elders/",
+        "/api/elders/{elder_id}",
+        "/api/elders/import",
+        "/api/elders/export.xlsx",
+        "/api/regions/",
+        "/api/accounts/me",
+    ):
         assert path in paths, path
 
 

@@ -24,7 +24,11 @@ def test_production_refuses_to_start_without_its_secrets(tmp_path):
 
 
 def test_production_is_secure_by_default(tmp_path):
-    secrets = {"ELDERCARE_SECRET_KEY": "x" * 50, "ELDERCARE_FIELD_KEYS": "Qm9WbGk1b0ZfN3dXcGVqU3RYb2x5d2J4aVd6c3Z0a0U=", "ELDERCARE_ID_HASH_KEY": "k"}
+    secrets = {
+        "ELDERCARE_SECRET_KEY": "x" * 50,
+        "ELDERCARE_FIELD_KEYS": "Qm9WbGk1b0ZfN3dXcGVqU3RYb2x5d2J4aVd6c3Z0a0U=",
+        "ELDERCARE_ID_HASH_KEY": "k",
+    }
     result = run(secrets | {"DATABASE_URL": "postgres://u@db:5432/eldercare"}, tmp_path)
     assert result.returncode == 0, result.stderr
     assert result.stdout.split() == ["False", "True", "True", "31536000", "django.db.backends.postgresql"]
@@ -48,5 +52,9 @@ def test_bad_values_are_rejected_by_name(tmp_path, name, value):
 def test_secret_may_come_from_a_file(tmp_path):
     secret_file = tmp_path / "secret"
     secret_file.write_text("from-a-file-" + "y" * 40)
-    env = {"ELDERCARE_SECRET_KEY_FILE": str(secret_file), "ELDERCARE_FIELD_KEYS": "Qm9WbGk1b0ZfN3dXcGVqU3RYb2x5d2J4aVd6c3Z0a0U=", "ELDERCARE_ID_HASH_KEY": "k"}
+    env = {
+        "ELDERCARE_SECRET_KEY_FILE": str(secret_file),
+        "ELDERCARE_FIELD_KEYS": "Qm9WbGk1b0ZfN3dXcGVqU3RYb2x5d2J4aVd6c3Z0a0U=",
+        "ELDERCARE_ID_HASH_KEY": "k",
+    }
     assert run(env, tmp_path).returncode == 0

@@ -1,0 +1,267 @@
+"""Forms of the console: they parse and shape input; the services validate the rules."""
+
+from __future__ import annotations
+
+import re
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import has_cap
+from eldercare.elders.models import (
+    HEALTH_GROUPS,
+    ConsentKind,
+    DisabilityLevel,
+    ElderStatus,
+    LivingStatus,
+    PriorityGroup,
+    Relation,
+    Sex,
+)
+from eldercare.elders.selectors import ElderFilters
+from eldercare.regions.models import CODE_LENGTH, Region
+from eldercare.regions.selectors import ERR_REGION_UNKNOWN
+
+from . import selectors
+
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+CODE_RE = re.compile(rf"^\d{{{CODE_LENGTH}}}$")
+code_validator = RegexValidator(CODE_RE, _("A region code has 12 digits."))
+
+AGE_BANDS = {"60-69": (60, 69), "70-79": (70, 79), "80-89": (80, 89), "90+": (90, None)}
+STATUS_ALL = "all"
+
+
+class DateInput(forms.DateInput):
+    input_type = "date"
+
+    def __init__(self, attrs=None):
+        super().__init__(attrs, format="%Y-%m-%d")
+
+
+def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: keyed messages next to their
+    field when the form has it, everything else at the top of the form."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, exc.messages)
+
+
+def _group_choices(actor) -> list[tuple[str, str]]:
+    health = has_cap(actor, Cap.VIEW_HEALTH)
+    return [(value, label) for value, label in PriorityGroup.choices if health or value not in HEALTH_GROUPS]
+
+
+def _region(code: str) -> Region:
+    region = Region.objects.filter(code=code).first()
+    if region is None:
+        raise ValidationError(ERR_REGION_UNKNOWN.format(code=code))
+    return region
+
+
+# ---------------------------------------------------------------- list filters
+
+
+class ElderFilterForm(forms.Form):
+    q = forms.CharField(label=_("Name or ID number"), required=False, max_length=50)
+    region = forms.CharField(label=_("Region code"), required=False, max_length=CODE_LENGTH, validators=[code_validator])
+    age_band = forms.ChoiceField(
+        label=_("Age"),
+        required=False,
+        choices=[("", _("Any age")), ("60-69", "60–69"), ("70-79", "70–79"), ("80-89", "80–89"), ("90+", _("90 and over"))],
+    )
+    age_min = forms.IntegerField(label=_("Age from"), required=False, min_value=0, max_value=150)
+    age_max = forms.IntegerField(label=_("Age to"), required=False, min_value=0, max_value=150)
+    group = forms.ChoiceField(label=_("Priority group"), required=False)
+    living_status = forms.ChoiceField(label=_("Living status"), required=False, choices=[("", _("Any"))] + LivingStatus.choices)
+    status = forms.ChoiceField(
+        label=_("Record status"),
+        required=False,
+        choices=ElderStatus.choices + [(STATUS_ALL, _("All records"))],
+    )
+
+    def __init__(self, *args, actor, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["group"].choices = [("", _("Any"))] + _group_choices(actor)
+
+    def clean(self):
+        data = super().clean()
+        band = AGE_BANDS.get(data.get("age_band") or "")
+        if band:
+            data["age_min"] = band[0] if data.get("age_min") is None else data["age_min"]
+            data["age_max"] = band[1] if data.get("age_max") is None else data["age_max"]
+        if data.get("age_min") is not None and data.get("age_max") is not None and data["age_min"] > data["age_max"]:
+            raise ValidationError(_("The lower age is above the upper age."))
+        return data
+
+    def to_filters(self) -> ElderFilters:
+        data = self.cleaned_data
+        status = data.get("status") or ElderStatus.ACTIVE
+        return ElderFilters(
+            region=data.get("region") or None,
+            age_min=data.get("age_min"),
+            age_max=data.get("age_max"),
+            groups=[data["group"]] if data.get("group") else [],
+            living_status=data.get("living_status") or None,
+            status=None if status == STATUS_ALL else status,
+            q=data.get("q") or None,
+        )
+
+
+# ---------------------------------------------------------------- the record
+
+
+class ElderForm(forms.Form):
+    """Registration (with the ID number) and editing (without: it never changes)."""
+
+    name = forms.CharField(label=_("Name"), max_length=50)
+    id_number = forms.CharField(
+        label=_("ID number"),
+        max_length=30,
+        help_text=_("18 characters; the birth date and sex are read from it."),
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false", "inputmode": "text"}),
+    )
+    birth_date = forms.DateField(
+        label=_("Birth date"), required=False, widget=DateInput, help_text=_("Optional: checked against the ID number.")
+    )
+    sex = forms.ChoiceField(label=_("Sex"), required=False, choices=[("", _("Read from the ID number"))] + Sex.choices)
+    residence = forms.CharField(label=_("Residence community"), max_length=CODE_LENGTH)
+    address = forms.CharField(label=_("Address"), max_length=200, required=False)
+    hukou_region = forms.CharField(
+        label=_("Household registration (region code)"), max_length=CODE_LENGTH, required=False, validators=[code_validator]
+    )
+    phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    living_status = forms.ChoiceField(label=_("Living status"), choices=LivingStatus.choices, initial=LivingStatus.WITH_FAMILY)
+    institution = forms.ModelChoiceField(
+        label=_("Care institution"), queryset=None, required=False, help_text=_("Only for elders living in an institution.")
+    )
+    latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6)
+    longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=9, decimal_places=6)
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    CREATE_ONLY = ("id_number", "birth_date", "sex")
+
+    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.editing = editing
+        if editing:
+            for name in self.CREATE_ONLY:
+                del self.fields[name]
+        communities = selectors.communities_in_scope(actor=actor)
+        if communities is not None:
+            self.fields["residence"] = forms.ChoiceField(
+                label=_("Residence community"),
+                choices=[("", _("Choose a community"))]
+                + [(c.code, f"{c.parent.name if c.parent_id else ''} · {c.name}（{c.code}）") for c in communities],
+            )
+        else:
+            self.fields["residence"].validators.append(code_validator)
+            self.fields["residence"].help_text = _("The 12-digit code of the community.")
+        self.fields["institution"].queryset = selectors.institutions_in_scope(actor=actor)
+
+    def clean_residence(self) -> Region:
+        return _region(self.cleaned_data["residence"])
+
+    def clean_hukou_region(self) -> Region | None:
+        code = self.cleaned_data.get("hukou_region")
+        return _region(code) if code else None
+
+    def service_kwargs(self) -> dict:
+        """Arguments for `services.elder_create` (all fields) or `services.elder_update`
+        (only what the user changed)."""
+        data = dict(self.cleaned_data)
+        if self.editing:
+            return {name: data[name] for name in self.changed_data if name in data}
+        return data
+
+    @staticmethod
+    def initial_for(elder) -> dict:
+        return {
+            "name": elder.name,
+            "residence": elder.residence_id,
+            "address": elder.address,
+            "hukou_region": elder.hukou_region_id or "",
+            "phone": elder.phone,
+            "living_status": elder.living_status,
+            "institution": elder.institution_id,
+            "latitude": elder.latitude,
+            "longitude": elder.longitude,
+            "notes": elder.notes,
+        }
+
+
+class GroupForm(forms.Form):
+    group = forms.ChoiceField(label=_("Priority group"))
+    level = forms.ChoiceField(
+        label=_("Degree"), required=False, choices=[("", "—")] + DisabilityLevel.choices, help_text=_("Only for disability.")
+    )
+    valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
+    valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput)
+    source = forms.CharField(label=_("Certificate or document number"), max_length=100, required=False)
+
+    def __init__(self, *args, actor, **kwargs):
+        kwargs.setdefault("initial", {"valid_from": timezone.localdate()})
+        super().__init__(*args, prefix="grp", **kwargs)
+        self.fields["group"].choices = _group_choices(actor)
+
+
+class ContactForm(forms.Form):
+    name = forms.CharField(label=_("Name"), max_length=50)
+    relation = forms.ChoiceField(label=_("Relation"), choices=Relation.choices)
+    phone = forms.CharField(label=_("Phone"), max_length=20, widget=forms.TextInput(attrs={"inputmode": "tel"}))
+    is_guardian = forms.BooleanField(label=_("Guardian"), required=False)
+    is_emergency = forms.BooleanField(label=_("Emergency contact"), required=False, initial=True)
+    priority = forms.IntegerField(label=_("Call order"), min_value=1, max_value=9, initial=1)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="contact", **kwargs)
+
+
+class ConsentForm(forms.Form):
+    kind = forms.ChoiceField(label=_("Consent to"), choices=ConsentKind.choices)
+    granted = forms.TypedChoiceField(
+        label=_("Decision"),
+        choices=[("yes", _("Agrees")), ("no", _("Does not agree"))],
+        coerce=lambda value: value == "yes",
+        widget=forms.RadioSelect,
+    )
+    signed_by = forms.CharField(label=_("Signed by"), max_length=50)
+    note = forms.CharField(label=_("Note"), max_length=200, required=False)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, prefix="consent", **kwargs)
+
+
+class StatusForm(forms.Form):
+    status = forms.ChoiceField(label=_("Record status"), choices=ElderStatus.choices)
+    on = forms.DateField(label=_("Date of change"), widget=DateInput)
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("initial", {"on": timezone.localdate()})
+        super().__init__(*args, prefix="status", **kwargs)
+
+
+# ---------------------------------------------------------------- import
+
+
+class ImportForm(forms.Form):
+    file = forms.FileField(label=_("Excel file (.xlsx)"), widget=forms.ClearableFileInput(attrs={"accept": ".xlsx"}))
+    convert_legacy = forms.BooleanField(
+        label=_("Convert 15-digit legacy ID numbers to 18 digits"),
+        required=False,
+        help_text=_("Each converted number is listed in the report for checking."),
+    )
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if not upload.name.lower().endswith(".xlsx"):
+            raise ValidationError(_("Upload an Excel workbook ending in .xlsx."))
+        if upload.size > MAX_UPLOAD_BYTES:
+            raise ValidationError(_("The file is larger than 20 MB: split it into smaller files."))
+        return upload

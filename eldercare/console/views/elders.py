@@ -1,0 +1,210 @@
+"""The registry pages: list, export, one record and the small forms on it."""
+
+from __future__ import annotations
+
+import io
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import has_cap, require
+from eldercare.elders import excel, presenters, services
+from eldercare.elders import selectors as elder_selectors
+from eldercare.regions import selectors as region_selectors
+
+from .. import selectors
+from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, add_service_errors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+DETAIL_TEMPLATE = "console/elder_detail.html"
+
+
+def _filter_region(actor, form: ElderFilterForm):
+    """The region a valid filter form names, for its heading; None when the actor may not open it."""
+    code = form.cleaned_data.get("region") if form.is_valid() else None
+    if not code or not has_cap(actor, Cap.VIEW_REGIONS):
+        return None
+    try:
+        return region_selectors.region_get(actor=actor, code=code)
+    except (Http404, PermissionDenied):
+        return None
+
+
+@login_required
+@never_cache
+@require_GET
+def elder_list(request):
+    actor = request.user
+    form = ElderFilterForm(request.GET, actor=actor)
+    page_obj, rows = None, []
+    if form.is_valid():
+        try:
+            queryset = elder_selectors.elder_list(actor=actor, filters=form.to_filters())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            paginator = Paginator(elder_selectors.with_groups(queryset), settings.ELDERCARE_PAGE_SIZE)
+            page_obj = paginator.get_page(request.GET.get("page"))
+            today = timezone.localdate()
+            rows = [presenters.elder_row(actor, elder, today) for elder in page_obj.object_list]
+    context = {"form": form, "page_obj": page_obj, "rows": rows, "filter_region": _filter_region(actor, form)}
+    return render(request, "console/elder_list.html", context)
+
+
+@login_required
+@never_cache
+@require_GET
+def elder_export(request):
+    actor = request.user
+    form = ElderFilterForm(request.GET, actor=actor)
+    back = reverse("console:elder_list") + "?" + request.GET.urlencode()
+    if not form.is_valid():
+        return redirect(back)
+    try:
+        queryset = elder_selectors.elder_list(actor=actor, filters=form.to_filters())
+    except ValidationError:
+        return redirect(back)
+    out = io.BytesIO()
+    excel.export_elders_xlsx(
+        actor=actor,
+        queryset=queryset,
+        out=out,
+        full_ids=request.GET.get("full_ids") == "1",
+        region=_filter_region(actor, form),
+    )
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
+    response["Content-Disposition"] = f'attachment; filename="elders-{timezone.localdate():%Y%m%d}.xlsx"'
+    return response
+
+
+def _detail_context(request, elder, **overrides) -> dict:
+    actor = request.user
+    can_edit = has_cap(actor, Cap.EDIT_ELDERS)
+    context = {
+        "elder": elder,
+        "detail": presenters.elder_detail(actor, elder),
+        "consents": selectors.elder_consents(actor=actor, elder=elder),
+        "audit": selectors.elder_audit_page(actor=actor, elder=elder),
+        "can_edit": can_edit,
+    }
+    if can_edit:
+        context.update(
+            group_form=GroupForm(actor=actor),
+            contact_form=ContactForm(),
+            consent_form=ConsentForm(),
+            status_form=StatusForm(initial={"status": elder.status, "on": timezone.localdate()}),
+        )
+    context.update(overrides)
+    return context
+
+
+@login_required
+@never_cache
+@require_GET
+def elder_detail(request, pk: int):
+    elder = selectors.elder_for_page(actor=request.user, pk=pk)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, elder))
+
+
+@login_required
+@never_cache
+def elder_reveal_id(request, pk: int):
+    if request.method != "POST":
+        return redirect("console:elder_detail", pk=pk)
+    elder = selectors.elder_for_page(actor=request.user, pk=pk)
+    full_number = services.elder_reveal_id(actor=request.user, elder=elder)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, revealed_id=full_number))
+
+
+def _posted(request):
+    return request.POST if request.method == "POST" else None
+
+
+def _subform(request, pk: int, *, key: str, form, save, anchor: str, done: str):
+    """Handle one of the small forms on the record page: save through a service
+    and go back to the record, or show the record again with the form's errors."""
+    if request.method != "POST":
+        return redirect("console:elder_detail", pk=pk)
+    elder = selectors.elder_for_page(actor=request.user, pk=pk)
+    # The services refuse too; asking first keeps the forms away from roles that may not use them.
+    require(request.user, Cap.EDIT_ELDERS)
+    if form.is_valid():
+        try:
+            save(elder, form.cleaned_data)
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect(reverse("console:elder_detail", args=[pk]) + "#" + anchor)
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, **{key: form, "open_form": key}))
+
+
+@login_required
+@never_cache
+def elder_group_add(request, pk: int):
+    actor = request.user
+    return _subform(
+        request,
+        pk,
+        key="group_form",
+        form=GroupForm(_posted(request), actor=actor),
+        save=lambda elder, data: services.elder_group_add(actor=actor, elder=elder, **data),
+        anchor="groups",
+        done=_("The priority group has been recorded."),
+    )
+
+
+@login_required
+@never_cache
+def elder_contact_add(request, pk: int):
+    actor = request.user
+    return _subform(
+        request,
+        pk,
+        key="contact_form",
+        form=ContactForm(_posted(request)),
+        save=lambda elder, data: services.contact_add(actor=actor, elder=elder, **data),
+        anchor="contacts",
+        done=_("The contact has been added."),
+    )
+
+
+@login_required
+@never_cache
+def elder_consent_add(request, pk: int):
+    actor = request.user
+    return _subform(
+        request,
+        pk,
+        key="consent_form",
+        form=ConsentForm(_posted(request)),
+        save=lambda elder, data: services.consent_record(actor=actor, elder=elder, **data),
+        anchor="consents",
+        done=_("The consent has been recorded."),
+    )
+
+
+@login_required
+@never_cache
+def elder_status(request, pk: int):
+    actor = request.user
+    return _subform(
+        request,
+        pk,
+        key="status_form",
+        form=StatusForm(_posted(request)),
+        save=lambda elder, data: services.elder_set_status(actor=actor, elder=elder, **data),
+        anchor="record",
+        done=_("The record status has been changed."),
+    )
