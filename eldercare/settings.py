@@ -100,6 +100,7 @@ INSTALLED_APPS = [
     "eldercare.accounts",
     "eldercare.facilities",
     "eldercare.elders",
+    "eldercare.assessments",
     "eldercare.demo",
     "eldercare.console",
 ]
