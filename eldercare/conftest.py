@@ -3,6 +3,7 @@ from django.utils import translation
 
 from eldercare.accounts.roles import Role
 from eldercare.core import testing
+from eldercare.elders.models import Contact, DisabilityLevel, PriorityGroup, Relation
 
 
 @pytest.fixture
@@ -42,3 +43,24 @@ def _reset_language():
     """A page requested in English must not leave English active for later tests."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture
+def world(city, personas):
+    """Four elders: one in 清波社区 (the elder persona's own record, the family persona a contact
+    of it), one elsewhere in 清波街道, one elsewhere in 上城区, one in 拱墅区."""
+    elders = {
+        "own": testing.elder(
+            residence=city.community, name="王秀英", groups=((PriorityGroup.DISABLED, DisabilityLevel.MODERATE), (PriorityGroup.DIBAO, ""))
+        ),
+        "same_street": testing.elder(residence=city.community_b, name="李建国"),
+        "same_county": testing.elder(residence=city.community2, name="赵桂兰"),
+        "other_county": testing.elder(residence=city.community_far, name="钱德明"),
+    }
+    own = elders["own"]
+    own.user = personas[Role.ELDER]
+    own.save()
+    Contact.objects.create(
+        elder=own, name="王小明", relation=Relation.CHILD, phone="13800001111", phone_masked="138****1111", user=personas[Role.FAMILY]
+    )
+    return elders

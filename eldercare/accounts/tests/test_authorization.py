@@ -11,7 +11,6 @@ from openpyxl import Workbook, load_workbook
 
 from eldercare.accounts.roles import Role
 from eldercare.core import testing
-from eldercare.elders.models import Contact, DisabilityLevel, PriorityGroup, Relation
 
 R = Role
 ALL_ROLES = list(Role)
@@ -37,25 +36,6 @@ VISIBLE = {
     R.FAMILY: {"own"},
 }
 SEES_HEALTH = set(ALL_ROLES) - NO_REGISTRY - {R.CENTER_OPERATOR}
-
-
-@pytest.fixture
-def world(city, personas):
-    elders = {
-        "own": testing.elder(
-            residence=city.community, name="王秀英", groups=((PriorityGroup.DISABLED, DisabilityLevel.MODERATE), (PriorityGroup.DIBAO, ""))
-        ),
-        "same_street": testing.elder(residence=city.community_b, name="李建国"),
-        "same_county": testing.elder(residence=city.community2, name="赵桂兰"),
-        "other_county": testing.elder(residence=city.community_far, name="钱德明"),
-    }
-    own = elders["own"]
-    own.user = personas[R.ELDER]
-    own.save()
-    Contact.objects.create(
-        elder=own, name="王小明", relation=Relation.CHILD, phone="13800001111", phone_masked="138****1111", user=personas[R.FAMILY]
-    )
-    return elders
 
 
 def client_for(client, user):
