@@ -23,10 +23,10 @@ from eldercare.elders.models import (
     Sex,
 )
 from eldercare.elders.selectors import ElderFilters
+from eldercare.facilities import selectors as facility_selectors
+from eldercare.regions import selectors as region_selectors
 from eldercare.regions.models import CODE_LENGTH, Region
 from eldercare.regions.selectors import ERR_REGION_UNKNOWN
-
-from . import selectors
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CODE_RE = re.compile(rf"^\d{{{CODE_LENGTH}}}$")
@@ -153,7 +153,7 @@ class ElderForm(forms.Form):
         if editing:
             for name in self.CREATE_ONLY:
                 del self.fields[name]
-        communities = selectors.communities_in_scope(actor=actor)
+        communities = region_selectors.communities_in_scope(actor=actor)
         if communities is not None:
             self.fields["residence"] = forms.ChoiceField(
                 label=_("Residence community"),
@@ -163,7 +163,7 @@ class ElderForm(forms.Form):
         else:
             self.fields["residence"].validators.append(code_validator)
             self.fields["residence"].help_text = _("The 12-digit code of the community.")
-        self.fields["institution"].queryset = selectors.institutions_in_scope(actor=actor)
+        self.fields["institution"].queryset = facility_selectors.institutions_in_scope(actor=actor)
 
     def clean_residence(self) -> Region:
         return _region(self.cleaned_data["residence"])

@@ -12,7 +12,6 @@ from ninja.files import UploadedFile
 from eldercare.regions.models import Region
 
 from . import errors, excel, presenters, selectors, services
-from .models import ElderGroup
 
 router = Router(tags=["elders"])
 MAX_PAGE_SIZE = 200
@@ -212,9 +211,7 @@ def import_elders(request, file: File[UploadedFile], convert_legacy: bool = Fals
 
 @router.get("/{int:elder_id}", response=ElderDetailOut, summary="老年人档案 / one elder")
 def get_elder(request, elder_id: int):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
-    elder.active_groups = list(ElderGroup.objects.active_on(dt.date.today()).filter(elder=elder))
-    return presenters.elder_detail(request.user, elder)
+    return presenters.elder_detail(request.user, selectors.elder_get_with_groups(actor=request.user, pk=elder_id))
 
 
 @router.post("/", response={201: ElderDetailOut}, summary="建档 / register an elder")

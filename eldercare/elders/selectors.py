@@ -4,22 +4,25 @@ scoping cannot be forgotten."""
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 from eldercare.core.crypto import keyed_hash
-from eldercare.regions.models import Region, subtree_bounds
+from eldercare.regions.models import PREFIX_LENGTH, Level, Region, subtree_bounds
 
 from . import errors, idnumber
-from .models import HEALTH_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, ElderStatus, PriorityGroup
+from .models import HEALTH_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, ElderStatus, LivingStatus, PriorityGroup
 
 HEALTH_HIDDEN = "（健康信息已隐藏）"
 
@@ -141,3 +144,72 @@ def elder_audit(*, actor, elder: Elder) -> QuerySet[LogEntry]:
     for model, related in ((ElderGroup, elder.groups), (Contact, elder.contacts), (Consent, elder.consents)):
         q |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=list(related.values_list("pk", flat=True)))
     return LogEntry.objects.filter(q).select_related("actor").order_by("-timestamp", "-pk")
+
+
+def elder_counts(*, actor) -> dict[str, int | None]:
+    """Active elders in the actor's scope: all, 80 and over, living alone, and
+    (only for roles that may see health data) disabled."""
+
+    def count(**filters) -> int:
+        return elder_list(actor=actor, filters=ElderFilters(**filters)).count()
+
+    return {
+        "total": count(),
+        "age_80_plus": count(age_min=80),
+        "alone": count(living_status=LivingStatus.ALONE),
+        "disabled": count(groups=[PriorityGroup.DISABLED]) if has_cap(actor, Cap.VIEW_HEALTH) else None,
+    }
+
+
+def elder_counts_by_region(*, actor, regions: Sequence[Region]) -> dict[str, int]:
+    """Active elders in scope under each region, keyed by region code.
+
+    One grouped query per region level (the children of one region share a
+    level, so a page costs one query however many children it shows): the
+    residence code is cut to the level's prefix and counted per prefix.
+    """
+    counts = {region.code: 0 for region in regions}
+    if not regions or not has_cap(actor, Cap.VIEW_ELDERS):
+        return counts
+    by_level: dict[int, list[Region]] = defaultdict(list)
+    for region in regions:
+        by_level[region.level].append(region)
+    for level, same_level in by_level.items():
+        length = PREFIX_LENGTH[Level(level)]
+        code_of = {region.prefix: region.code for region in same_level}
+        bounds = [subtree_bounds(region.code, region.level) for region in same_level]
+        rows = (
+            elder_list(actor=actor)
+            .filter(residence_id__gte=min(lo for lo, _ in bounds), residence_id__lte=max(hi for _, hi in bounds))
+            .order_by()
+            .annotate(prefix=Substr("residence_id", 1, length))
+            .values("prefix")
+            .annotate(n=Count("pk"))
+        )
+        for row in rows:
+            if row["prefix"] in code_of:
+                counts[code_of[row["prefix"]]] = row["n"]
+    return counts
+
+
+def elder_get_with_groups(*, actor, pk: int, on: dt.date | None = None) -> Elder:
+    """One elder in scope (404 otherwise) with its active priority groups attached
+    as `active_groups`, as `presenters.elder_row` expects."""
+    elder = elder_get(actor=actor, pk=pk)
+    on = on or timezone.localdate()
+    elder.active_groups = list(ElderGroup.objects.active_on(on).filter(elder=elder).order_by("group"))
+    return elder
+
+
+def elder_consents(*, actor, elder: Elder) -> list[Consent]:
+    """Consents of an elder the actor has already been allowed to open, newest first per kind."""
+    require(actor, Cap.VIEW_ELDERS)
+    return list(elder.consents.select_related("recorded_by").order_by("kind", "-recorded_at", "-pk"))
+
+
+def elder_audit_page(*, actor, elder: Elder, limit: int = 100) -> list | None:
+    """The newest audit entries of the record, or None for roles that may not read the trail."""
+    if not has_cap(actor, Cap.EDIT_ELDERS):
+        return None
+    # The content type is read per entry when showing changes: fetch it with the entries.
+    return list(elder_audit(actor=actor, elder=elder).select_related("content_type")[:limit])

@@ -8,7 +8,7 @@ from django.http import Http404
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 
-from .models import Region
+from .models import Level, Region
 
 ERR_REGION_UNKNOWN = "未知的区划代码 {code} / unknown region code {code}"
 
@@ -37,3 +37,26 @@ def region_get(*, actor, code: str) -> Region:
     if not scope_for(actor).covers_region(region.code):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
     return region
+
+
+COMMUNITY_SELECT_LIMIT = 500
+
+
+def region_breadcrumb(*, actor, region: Region) -> list[Region]:
+    """The ancestors of a region the actor may open, from the top down."""
+    require(actor, Cap.VIEW_REGIONS)
+    scope = scope_for(actor)
+    return [ancestor for ancestor in region.ancestors() if scope.covers_region(ancestor.code)]
+
+
+def communities_in_scope(*, actor, limit: int | None = None) -> list[Region] | None:
+    """Communities an editor may register elders in, or None when there are more
+    than `limit` (the form then asks for a code instead of offering a list)."""
+    require(actor, Cap.EDIT_ELDERS)
+    limit = limit or COMMUNITY_SELECT_LIMIT
+    rows = list(
+        Region.objects.filter(scope_for(actor).q(region_field="code"), level=Level.COMMUNITY)
+        .select_related("parent")
+        .order_by("code")[: limit + 1]
+    )
+    return None if len(rows) > limit else rows

@@ -23,7 +23,6 @@ from eldercare.elders import excel, presenters, services
 from eldercare.elders import selectors as elder_selectors
 from eldercare.regions import selectors as region_selectors
 
-from .. import selectors
 from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, add_service_errors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -94,8 +93,8 @@ def _detail_context(request, elder, **overrides) -> dict:
     context = {
         "elder": elder,
         "detail": presenters.elder_detail(actor, elder),
-        "consents": selectors.elder_consents(actor=actor, elder=elder),
-        "audit": selectors.elder_audit_page(actor=actor, elder=elder),
+        "consents": elder_selectors.elder_consents(actor=actor, elder=elder),
+        "audit": elder_selectors.elder_audit_page(actor=actor, elder=elder),
         "can_edit": can_edit,
     }
     if can_edit:
@@ -113,7 +112,7 @@ def _detail_context(request, elder, **overrides) -> dict:
 @never_cache
 @require_GET
 def elder_detail(request, pk: int):
-    elder = selectors.elder_for_page(actor=request.user, pk=pk)
+    elder = elder_selectors.elder_get_with_groups(actor=request.user, pk=pk)
     return render(request, DETAIL_TEMPLATE, _detail_context(request, elder))
 
 
@@ -122,7 +121,7 @@ def elder_detail(request, pk: int):
 def elder_reveal_id(request, pk: int):
     if request.method != "POST":
         return redirect("console:elder_detail", pk=pk)
-    elder = selectors.elder_for_page(actor=request.user, pk=pk)
+    elder = elder_selectors.elder_get_with_groups(actor=request.user, pk=pk)
     full_number = services.elder_reveal_id(actor=request.user, elder=elder)
     return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, revealed_id=full_number))
 
@@ -136,7 +135,7 @@ def _subform(request, pk: int, *, key: str, form, save, anchor: str, done: str):
     and go back to the record, or show the record again with the form's errors."""
     if request.method != "POST":
         return redirect("console:elder_detail", pk=pk)
-    elder = selectors.elder_for_page(actor=request.user, pk=pk)
+    elder = elder_selectors.elder_get_with_groups(actor=request.user, pk=pk)
     # The services refuse too; asking first keeps the forms away from roles that may not use them.
     require(request.user, Cap.EDIT_ELDERS)
     if form.is_valid():

@@ -5,8 +5,7 @@ from django.shortcuts import render
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
-
-from .. import selectors
+from eldercare.elders import selectors as elder_selectors
 
 
 @login_required
@@ -14,4 +13,4 @@ def home(request):
     if not has_cap(request.user, Cap.VIEW_ELDERS):
         # Providers, caregivers and volunteers meet elders through orders and visits.
         return render(request, "console/no_registry.html")
-    return render(request, "console/home.html", {"counts": selectors.dashboard_counts(actor=request.user)})
+    return render(request, "console/home.html", {"counts": elder_selectors.elder_counts(actor=request.user)})

@@ -9,9 +9,9 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from eldercare.elders import selectors as elder_selectors
 from eldercare.elders import services
 
-from .. import selectors
 from ..forms import ElderForm, add_service_errors
 
 
@@ -39,7 +39,7 @@ def elder_create(request):
 @never_cache
 def elder_edit(request, pk: int):
     actor = request.user
-    elder = selectors.elder_for_page(actor=actor, pk=pk)
+    elder = elder_selectors.elder_get_with_groups(actor=actor, pk=pk)
     form = ElderForm(request.POST if request.method == "POST" else None, actor=actor, editing=True, initial=ElderForm.initial_for(elder))
     if request.method == "POST" and form.is_valid():
         changes = form.service_kwargs()
@@ -50,7 +50,7 @@ def elder_edit(request, pk: int):
             services.elder_update(actor=actor, elder=elder, **changes)
         except ValidationError as exc:
             add_service_errors(form, exc)
-            elder = selectors.elder_for_page(actor=actor, pk=pk)  # the service may have half-applied the changes in memory
+            elder = elder_selectors.elder_get_with_groups(actor=actor, pk=pk)  # the service may have half-applied the changes in memory
         except PermissionDenied as exc:
             form.add_error("residence", str(exc))
         else:

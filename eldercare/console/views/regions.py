@@ -3,9 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from eldercare.elders import selectors as elder_selectors
 from eldercare.regions import selectors as region_selectors
-
-from .. import selectors
 
 
 @login_required
@@ -18,9 +17,9 @@ def regions(request, code: str | None = None):
         region, breadcrumb = None, []
     else:
         region = region_selectors.region_get(actor=actor, code=code)
-        breadcrumb = selectors.region_breadcrumb(actor=actor, region=region)
+        breadcrumb = region_selectors.region_breadcrumb(actor=actor, region=region)
     counted = children if children or region is None else [region]
-    counts = selectors.elder_counts_by_region(actor=actor, regions=counted)
+    counts = elder_selectors.elder_counts_by_region(actor=actor, regions=counted)
     rows = [(child, counts[child.code]) for child in children]
     context = {
         "region": region,
