@@ -15,3 +15,4 @@ ERR_INSTITUTION_NEEDED = "入住养老机构的老人须选择机构 / choose th
 ERR_PHONE = "电话号码格式不正确 / the phone number is not valid"
 ERR_NOT_FOUND = "未找到该老人档案 / no such elder"
 ERR_UNKNOWN_FIELD = "不能修改的字段：{fields} / these fields cannot be changed: {fields}"
+ERR_COORDINATE = "坐标超出范围（±{bound}°）/ the coordinate is out of range (±{bound}°)"

@@ -21,6 +21,7 @@ from . import errors, idnumber
 from .models import Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup
 
 ELDER_MIN_AGE = 60  # 《老年人权益保障法》第二条: 老年人是指六十周岁以上的公民
+CLEAN_EXCLUDE = ["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution", "residence"]
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 # Fields a registry editor may change after creation (the ID number is fixed: a
@@ -39,6 +40,18 @@ def _check_phone(phone: str, field: str = "phone") -> str:
     if phone and not PHONE_RE.match(phone):
         raise ValidationError({field: errors.ERR_PHONE})
     return phone
+
+
+def _clean(elder: Elder) -> None:
+    """Field validation without the per-row queries of full_clean's FK, unique and
+    constraint checks: the FKs are objects already in hand, uniqueness is the
+    id_hash check, and the database enforces the constraints (the coordinate
+    ranges are checked here too, for a clear message)."""
+    for field, bound in (("latitude", 90), ("longitude", 180)):
+        value = getattr(elder, field)
+        if value is not None and not -bound <= float(value) <= bound:
+            raise ValidationError({field: errors.ERR_COORDINATE.format(bound=bound)})
+    elder.full_clean(exclude=CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
 
 
 def _check_in_scope(actor, region_code: str) -> None:
@@ -104,9 +117,7 @@ def build_elder(
         institution=institution,
         **fields,
     )
-    elder.full_clean(
-        exclude=["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution"], validate_unique=False
-    )
+    _clean(elder)
     return elder
 
 
@@ -143,9 +154,7 @@ def elder_update(*, actor, elder: Elder, **changes) -> Elder:
         setattr(elder, field, value)
     if elder.living_status == LivingStatus.IN_INSTITUTION and elder.institution_id is None:
         raise ValidationError({"institution": errors.ERR_INSTITUTION_NEEDED})
-    elder.full_clean(
-        exclude=["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution"], validate_unique=False
-    )
+    _clean(elder)
     with set_actor(actor):
         elder.save()
     return elder
@@ -158,9 +167,7 @@ def elder_set_status(*, actor, elder: Elder, status: str, on: dt.date) -> Elder:
     _check_in_scope(actor, elder.residence_id)
     elder.status = status
     elder.status_date = on
-    elder.full_clean(
-        exclude=["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution"], validate_unique=False
-    )
+    _clean(elder)
     with set_actor(actor):
         elder.save()
     return elder

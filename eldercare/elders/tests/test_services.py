@@ -149,3 +149,10 @@ def test_revealing_an_id_is_audited(city, personas):
     with pytest.raises(PermissionDenied):
         services.elder_reveal_id(actor=personas[Role.CARE_ADVISOR], elder=elder)
     assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() == 1
+
+
+def test_coordinates_out_of_range_get_a_clear_error(city, worker):
+    with pytest.raises(ValidationError) as info:
+        services.elder_create(actor=worker, latitude=91, **testing.elder_data(residence=city.community))
+    assert "latitude" in info.value.error_dict and "±90" in str(info.value)
+    assert not Elder.objects.exists()
