@@ -121,19 +121,16 @@ def run(args: argparse.Namespace, tmp: str) -> None:
 
     from django.core.management import call_command
     from django.db import connection
+    from django.test.utils import CaptureQueriesContext
     from django.utils import timezone
     from openpyxl import Workbook
 
     from eldercare.accounts.models import User
     from eldercare.demo.generator import build_demo_city
     from eldercare.elders import presenters, selectors
+    from eldercare.elders.excel import export_elders_xlsx
     from eldercare.elders.models import Elder
-    from eldercare.regions.models import subtree_bounds
-
-    try:
-        from eldercare.elders.excel import export_elders_xlsx
-    except ImportError:  # older layout
-        from eldercare.elders.exports import export_elders_xlsx
+    from eldercare.regions.models import Region, subtree_bounds
 
     vendor = connection.vendor
     print(f"backend: {vendor}  ({connection.settings_dict['NAME']})")
@@ -167,10 +164,18 @@ def run(args: argparse.Namespace, tmp: str) -> None:
     raw = connection.connection  # the driver's own connection, under Django's wrappers
     today = timezone.localdate()
 
-    elder_cols = [f.column for f in Elder._meta.concrete_fields]
+    # The floor reads the columns the list queryset loads: it defers the encrypted ID number
+    # and phone (rows show the masked forms), and selects the residence with every column.
+    deferred, defer = selectors.elder_list(actor=street_user).query.deferred_loading
+    if not defer:
+        raise SystemExit("elder_list uses only(): derive the floor's columns from it")
+    elder_cols = [f.column for f in Elder._meta.concrete_fields if f.name not in deferred]
+    skipped_cols = [f.column for f in Elder._meta.concrete_fields if f.name in deferred]
+    region_cols = [f.column for f in Region._meta.concrete_fields]
     page_sql = (
-        "SELECT " + ", ".join(f"e.{c}" for c in elder_cols) + ", r.code, r.name, r.level, r.parent_id, r.is_main_urban, r.is_rural "
-        "FROM elders_elder e JOIN regions_region r ON r.code = e.residence_id "
+        "SELECT "
+        + ", ".join([*(f"e.{c}" for c in elder_cols), *(f"r.{c}" for c in region_cols)])
+        + " FROM elders_elder e JOIN regions_region r ON r.code = e.residence_id "
         "WHERE e.residence_id BETWEEN %s AND %s AND e.status = 'active' ORDER BY e.residence_id, e.id LIMIT 50"
     )
     count_sql = "SELECT count(*) FROM elders_elder WHERE residence_id BETWEEN %s AND %s AND status = 'active'"
@@ -200,6 +205,7 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         return total
 
     def selector_query(user, code: str) -> int:
+        """What the list API (`elders.api.list_elders`) does for page 1 of 50."""
         qs = selectors.elder_list(actor=user, filters=selectors.ElderFilters(region=code))
         total = qs.count()
         page = selectors.with_groups(qs[:50])
@@ -252,6 +258,21 @@ def run(args: argparse.Namespace, tmp: str) -> None:
         e = timed(extra, repeat) if extra else None
         results.append((label, rows if rows is not None else got, w, f, e))
         print(f"  {label}: {statistics.median(w) * 1000:.1f} ms (floor {statistics.median(f) * 1000:.1f} ms)", flush=True)
+
+    # The list must load each page in a fixed number of queries (no per-row load of a deferred
+    # field, no per-row groups) and never read the deferred columns.
+    list_queries = {}
+    for user in (street_user, county_user):
+        with CaptureQueriesContext(connection) as captured:
+            selector_query(user, user.region.code)
+        read = [c for c in skipped_cols for q in captured.captured_queries if f'"elders_elder"."{c}"' in q["sql"]]
+        assert not read, f"the list reads deferred columns {read}"
+        list_queries[user.username] = len(captured.captured_queries)
+    assert len(set(list_queries.values())) == 1, f"list queries differ by scope: {list_queries}"
+    print(
+        f"list: {list_queries[street_user.username]} queries per page; floor page reads {len(elder_cols)} elder columns "
+        f"(deferred: {', '.join(skipped_cols)}) + {len(region_cols)} residence columns"
+    )
 
     print("timing…")
     for user, label in ((street_user, "street"), (county_user, "county")):

@@ -199,7 +199,6 @@ SEVERE_HANDICAP = 0.01
 DECEASED = 0.02
 MOVED_OUT = 0.005
 HUKOU_ELSEWHERE = 0.10  # registered (户籍) in a different community than the one they live in
-HAS_PHONE = 0.85
 
 INSTITUTION_SUFFIXES = ("颐养院", "老年公寓", "护理院", "康养中心", "养老院", "福利院")
 OWNERSHIP_MIX = (("public", 0.25), ("public_private", 0.35), ("private", 0.40))
