@@ -1,0 +1,122 @@
+"""Named errors of ability assessment; messages in Chinese first, then English.
+
+Errors users can cause (answers, assessors, transitions) are ValidationErrors, so pages and the
+API answer 422 with the message. Errors in the data files (a standard or a policy YAML) are
+ValueErrors naming the file and the path of the bad entry: they are programming errors, found
+when the file is loaded (and by the tests), never by a user.
+"""
+
+from __future__ import annotations
+
+from django.core.exceptions import ValidationError
+
+
+class AssessmentError(ValidationError):
+    """An error with a `code`, its parameters (`details`) and a bilingual message."""
+
+    MESSAGES: dict[str, str] = {}
+
+    def __init__(self, code: str, **details):
+        self.details = details
+        super().__init__(self.MESSAGES[code].format(**details), code=code)
+
+    def __str__(self) -> str:
+        return self.message
+
+
+class ScoringError(AssessmentError):
+    MISSING_ANSWERS = "missing_answers"
+    UNKNOWN_ITEMS = "unknown_items"
+    INVALID_SCORE = "invalid_score"
+    INVALID_FACTS = "invalid_facts"
+
+    MESSAGES = {
+        MISSING_ANSWERS: "以下项目尚未作答：{items} / these items are not answered: {items}",
+        UNKNOWN_ITEMS: "《{standard}》中没有以下项目：{items} / {standard} has no such items: {items}",
+        INVALID_SCORE: "以下项目的得分不是该项目的选项分值：{problems} / these scores are not option scores of their items: {problems}",
+        INVALID_FACTS: "评估相关情况填写有误：{problem} / the recorded facts are not valid: {problem}",
+    }
+
+
+class TransitionError(AssessmentError):
+    ILLEGAL = "illegal_transition"
+    ALREADY_SUBMITTED = "already_submitted"
+
+    MESSAGES = {
+        ILLEGAL: "评估当前状态为“{status}”，不能{action} / an assessment that is {status_en} cannot be {action_en}",
+        ALREADY_SUBMITTED: "该评估已于{submitted_at}提交，不能重复提交 / this assessment was already submitted at {submitted_at}",
+    }
+
+
+class AssessorError(AssessmentError):
+    NOT_QUALIFIED = "not_qualified"
+    COUNT = "assessor_count"
+    SAME_PERSON = "same_assessor"
+    NOT_ASSIGNED = "not_assigned"
+    REVIEWER_IS_ASSESSOR = "reviewer_is_assessor"
+
+    MESSAGES = {
+        NOT_QUALIFIED: "{user}在{day}没有有效的《{standard}》评估员资格 / {user} holds no assessor qualification for {standard} valid on {day}",
+        COUNT: "《{standard}》要求{count}名评估员同时评估（{clause}） / {standard} needs {count} assessors ({clause})",
+        SAME_PERSON: "两名评估员不能是同一人 / the two assessors must be different people",
+        NOT_ASSIGNED: "只有本次评估的评估员可以提交 / only the assessors of this assessment may submit it",
+        REVIEWER_IS_ASSESSOR: "评估员不能审核自己的评估 / an assessor cannot review their own assessment",
+    }
+
+
+class EffectiveDateError(AssessmentError):
+    BEFORE_ASSESSMENT = "before_assessment"
+    NOT_AFTER_CURRENT = "not_after_current"
+    FUTURE_ASSESSMENT = "future_assessment"
+
+    MESSAGES = {
+        BEFORE_ASSESSMENT: "生效日期{effective_from}早于评估日期{assessed_on} / the effective date {effective_from} is before the assessment date {assessed_on}",
+        NOT_AFTER_CURRENT: "生效日期须晚于该老人已生效评估的生效日期{current} / the effective date must be after that of the elder's effective assessment ({current})",
+        FUTURE_ASSESSMENT: "评估日期{assessed_on}晚于今天 / the assessment date {assessed_on} is in the future",
+    }
+
+
+class RecordError(AssessmentError):
+    UNKNOWN_STANDARD = "unknown_standard"
+    ELDER_NOT_ACTIVE = "elder_not_active"
+    DATES_ORDER = "dates_order"
+    NO_STANDARDS = "no_standards"
+    UNKNOWN_REASON = "unknown_reason"
+    OPEN_EXISTS = "open_exists"
+
+    MESSAGES = {
+        UNKNOWN_STANDARD: "未知的评估标准“{standard}” / unknown assessment standard '{standard}'",
+        ELDER_NOT_ACTIVE: "该老人档案状态为“{status}”，不能安排评估 / the elder's record is {status}: no assessment can be scheduled",
+        DATES_ORDER: "有效期止不能早于有效期起 / the end date is before the start date",
+        NO_STANDARDS: "资格须至少涵盖一项评估标准 / a qualification must cover at least one standard",
+        UNKNOWN_REASON: "未知的评估原因“{reason}” / unknown assessment reason '{reason}'",
+        OPEN_EXISTS: "该老人已有未完成的评估，请先完成或取消 / the elder already has an open assessment: finish or cancel it first",
+    }
+
+
+class DataFileError(ValueError):
+    """A standard or policy YAML that cannot be used; names the file and the entry's path."""
+
+    MISSING = "missing"
+    BAD_VALUE = "bad_value"
+    DUPLICATE_ITEM = "duplicate_item"
+    SCORE_OUT_OF_RANGE = "score_out_of_range"
+    BANDS_NOT_TILING = "bands_not_tiling"
+    UNKNOWN_RULE = "unknown_rule"
+    UNKNOWN_NAME = "unknown_name"
+    UNRESOLVED = "unresolved"
+
+    MESSAGES = {
+        MISSING: "缺少必填项 / required entry missing",
+        BAD_VALUE: "取值无效：{detail} / invalid value: {detail}",
+        DUPLICATE_ITEM: "项目代码“{item}”重复 / duplicate item code '{item}'",
+        SCORE_OUT_OF_RANGE: "选项分值{score}超出指标范围{lo}～{hi} / option score {score} is outside the indicator's range {lo}–{hi}",
+        BANDS_NOT_TILING: "分级区间未恰好覆盖总分范围：{detail} / the bands do not tile the score range exactly: {detail}",
+        UNKNOWN_RULE: "未知的规则“{rule}”（可用：{known}） / unknown rule '{rule}' (known: {known})",
+        UNKNOWN_NAME: "未知的{kind}“{name}” / unknown {kind} '{name}'",
+        UNRESOLVED: "以下组合无法判定：{detail} / these combinations resolve to nothing: {detail}",
+    }
+
+    def __init__(self, file: str, path: str, code: str, **details):
+        self.file, self.path, self.code, self.details = file, path, code, details
+        super().__init__(f"{file}: {path}: {self.MESSAGES[code].format(**details)}")
