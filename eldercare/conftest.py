@@ -28,6 +28,7 @@ def personas(city):
         Role.VOLUNTEER: testing.user("volunteer", Role.VOLUNTEER),
         Role.ELDER: testing.user("elder", Role.ELDER),
         Role.FAMILY: testing.user("family", Role.FAMILY),
+        Role.ASSESSOR: testing.user("assessor", Role.ASSESSOR),
     }
     return p
 

@@ -24,6 +24,7 @@ class Role(models.TextChoices):
     VOLUNTEER = "volunteer", _("志愿者")
     ELDER = "elder", _("老年人")
     FAMILY = "family", _("家属")
+    ASSESSOR = "assessor", _("评估员")  # staff of a third-party assessment agency
 
 
 class Cap(enum.StrEnum):
@@ -34,6 +35,9 @@ class Cap(enum.StrEnum):
     EXPORT_ELDERS = "export_elders"
     IMPORT_ELDERS = "import_elders"
     VIEW_REGIONS = "view_regions"
+    ASSESS = "assess"  # enter and submit ability assessments (also needs a valid assessor qualification)
+    MANAGE_ASSESSMENTS = "manage_assessments"  # schedule, review, make effective, cancel
+    MANAGE_ASSESSORS = "manage_assessors"  # record assessor qualifications (民政 certify assessors, MZ/T 039-2013 4.2.1)
 
 
 class ScopeKind(enum.StrEnum):
@@ -44,25 +48,37 @@ class ScopeKind(enum.StrEnum):
     NONE = "none"  # nothing in the registry (until orders / time bank link them)
 
 
-_OFFICER = {Cap.VIEW_ELDERS, Cap.EDIT_ELDERS, Cap.VIEW_HEALTH, Cap.REVEAL_ID, Cap.EXPORT_ELDERS, Cap.IMPORT_ELDERS, Cap.VIEW_REGIONS}
+_OFFICER = {
+    Cap.VIEW_ELDERS,
+    Cap.EDIT_ELDERS,
+    Cap.VIEW_HEALTH,
+    Cap.REVEAL_ID,
+    Cap.EXPORT_ELDERS,
+    Cap.IMPORT_ELDERS,
+    Cap.VIEW_REGIONS,
+    Cap.MANAGE_ASSESSMENTS,
+    Cap.ASSESS,
+}
 
 CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.SYSTEM_ADMIN: frozenset(Cap),
-    Role.CIVIL_CITY: frozenset(_OFFICER),
+    Role.CIVIL_CITY: frozenset(_OFFICER | {Cap.MANAGE_ASSESSORS}),
     Role.CIVIL_COUNTY: frozenset(_OFFICER),
     Role.CIVIL_STREET: frozenset(_OFFICER),
     Role.COMMUNITY_WORKER: frozenset(_OFFICER),
     # Centre operators plan services for the elders around them: masked identities, no health data
     # (care needs reach them through assessments and orders).
     Role.CENTER_OPERATOR: frozenset({Cap.VIEW_ELDERS, Cap.EXPORT_ELDERS, Cap.VIEW_REGIONS}),
-    Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS}),
-    Role.FAMILY_DOCTOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS}),
+    Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
+    Role.FAMILY_DOCTOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
     # Providers, caregivers and volunteers reach elders through orders and visits, not the registry.
     Role.PROVIDER_ADMIN: frozenset(),
     Role.CAREGIVER: frozenset(),
     Role.VOLUNTEER: frozenset(),
     Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH}),
     Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH}),
+    # Agency assessors reach elders only through the assessments assigned to them.
+    Role.ASSESSOR: frozenset({Cap.ASSESS}),
 }
 
 SCOPE_KIND: dict[Role, ScopeKind] = {
@@ -79,6 +95,7 @@ SCOPE_KIND: dict[Role, ScopeKind] = {
     Role.VOLUNTEER: ScopeKind.NONE,
     Role.ELDER: ScopeKind.SELF,
     Role.FAMILY: ScopeKind.FAMILY,
+    Role.ASSESSOR: ScopeKind.NONE,
 }
 
 # The region level a role's user must be attached to (None: any level or none).
@@ -96,4 +113,5 @@ REQUIRED_LEVEL: dict[Role, tuple[int, ...] | None] = {
     Role.VOLUNTEER: None,
     Role.ELDER: None,
     Role.FAMILY: None,
+    Role.ASSESSOR: None,
 }

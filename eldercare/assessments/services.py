@@ -8,16 +8,16 @@ Each takes the acting user and checks capability and scope (out-of-scope is Perm
 an illegal transition raises TransitionError; each runs in one transaction on a locked row, so a
 failure (missing answers, an unqualified assessor, a second submission) leaves nothing changed.
 
-Who may do what (a local rule until accounts/roles.py has an assessment capability):
-- schedule, review, return, make effective, cancel: Cap.EDIT_ELDERS and the elder in scope;
+Who may do what (capabilities from accounts/roles.py):
+- schedule, review, return, make effective, cancel: Cap.MANAGE_ASSESSMENTS and the elder in scope;
   reviewing also needs an assessor qualification valid that day, and not being an assessor of it.
 - save answers and submit: the assessors assigned to the assessment (a third-party agency's
   assessors have no region scope: the assignment is their access, as orders will be for
-  caregivers), or any user whose scope covers the elder; the submitter becomes the assessor when
+  caregivers), or any user with Cap.ASSESS whose scope covers the elder; the submitter becomes the assessor when
   none was assigned. Every assessor must hold a qualification for the standard valid on the
   assessment date, and there must be as many as the standard asks (YAML `assessors.count`).
-- record a qualification: a system administrator or a city civil-affairs officer (民政部门 certify
-  assessors, MZ/T 039-2013 4.2.1).
+- record a qualification: Cap.MANAGE_ASSESSORS (system administrators and city civil-affairs
+  officers: 民政部门 certify assessors, MZ/T 039-2013 4.2.1).
 """
 
 from __future__ import annotations
@@ -30,8 +30,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from eldercare.accounts.roles import Cap, Role
-from eldercare.accounts.scoping import ERR_NO_CAPABILITY, ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 from eldercare.elders.models import Elder, ElderStatus
 
 from . import policies, scoring
@@ -43,7 +43,6 @@ from .standards import CURRENT, FILES, Standard, get_standard
 OPEN = (Status.SCHEDULED, Status.IN_PROGRESS, Status.SUBMITTED, Status.REVIEWED)
 EDITABLE = (Status.SCHEDULED, Status.IN_PROGRESS)
 SCORED = (Status.SUBMITTED, Status.REVIEWED, Status.EFFECTIVE)
-QUALIFICATION_MANAGERS = (Role.SYSTEM_ADMIN, Role.CIVIL_CITY)
 RESULT_FIELDS = ("total", "indicator_scores", "base_level", "level", "adjustments", "care_category", "disability_degree")
 
 # action → (statuses it starts from, Chinese verb, English participle) for TransitionError messages.
@@ -70,8 +69,15 @@ def _check_scope(actor, elder: Elder) -> None:
 
 
 def _manage(actor, elder: Elder) -> None:
-    require(actor, Cap.EDIT_ELDERS)
+    require(actor, Cap.MANAGE_ASSESSMENTS)
     _check_scope(actor, elder)
+
+
+def _check_may_assess(actor, assessment: Assessment) -> None:
+    """The assigned assessors, or a user who may assess and whose scope covers the elder."""
+    if not _is_assessor(actor, assessment):
+        require(actor, Cap.ASSESS)
+        _check_scope(actor, assessment.elder)
 
 
 def _is_assessor(actor, assessment: Assessment) -> bool:
@@ -158,8 +164,7 @@ def assessment_schedule(
 def assessment_save_answers(*, actor, assessment: Assessment, answers: Mapping | None = None, facts: Mapping | None = None) -> Assessment:
     """Save some answers and facts (partial saves allowed); the assessment is then in progress."""
     assessment = _lock(assessment)
-    if not _is_assessor(actor, assessment):
-        _check_scope(actor, assessment.elder)
+    _check_may_assess(actor, assessment)
     _check_status(assessment, "save")
     assessment.answers, assessment.facts = _merged(assessment, answers, facts)
     assessment.status = Status.IN_PROGRESS
@@ -180,8 +185,7 @@ def assessment_submit(
 ) -> Assessment:
     """Submit complete answers: check the assessors, score, store the result."""
     assessment = _lock(assessment)
-    if not _is_assessor(actor, assessment):
-        _check_scope(actor, assessment.elder)
+    _check_may_assess(actor, assessment)
     _check_status(assessment, "submit")
     if not _is_assessor(actor, assessment):
         if assessment.assessor_id is not None:
@@ -304,8 +308,7 @@ def assessment_cancel(*, actor, assessment: Assessment, reason: str) -> Assessme
 def qualification_record(
     *, actor, user, certificate_number: str, valid_from: dt.date, standards: list[str], valid_to: dt.date | None = None, issuer: str = ""
 ) -> AssessorQualification:
-    if not (actor.is_superuser or actor.role in QUALIFICATION_MANAGERS) or not actor.is_active:
-        raise PermissionDenied(ERR_NO_CAPABILITY)
+    require(actor, Cap.MANAGE_ASSESSORS)
     if not standards:
         raise RecordError(RecordError.NO_STANDARDS)
     for code in standards:

@@ -47,6 +47,7 @@ class DemoUsers:
             ("provider_admin", Role.PROVIDER_ADMIN, county, "安康居家养老服务公司 吴经理", False),
             ("caregiver", Role.CAREGIVER, street_code, "护理员 金秀芳", False),
             ("volunteer", Role.VOLUNTEER, community.code, "志愿者 朱晓东", False),
+            ("assessor", Role.ASSESSOR, None, "评估机构 评估员 何敏", False),
         ]
 
     def create_staff(self, log: Callable[[str], None]) -> int:
