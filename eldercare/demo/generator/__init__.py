@@ -18,7 +18,9 @@ no audit-log entries. About 50k elders in 8 s on SQLite, 1M in 2.5 min on Postgr
 The parts, in the order a build runs them: `regions` (the region tree),
 `users` (demo logins), `households` (who lives together, ages and sexes),
 `regions.Institutions` (sized to their residents), `people` with `groups`
-(elders, contacts, priority groups, consents), written by `writers`; `build`
+(elders, contacts, priority groups, consents) and `assessments` (GB/T 42195-2022
+assessments agreeing with the disability and dementia groups, and the assessor
+qualifications of the demo staff), written by `writers`; `build`
 runs them in one transaction and `reset` deletes what they made.
 """
 

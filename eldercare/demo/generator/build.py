@@ -11,12 +11,14 @@ from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone
 
+from eldercare.assessments.models import Assessment
 from eldercare.elders.models import Consent, Contact, Elder, ElderGroup, Household
 from eldercare.facilities.models import Institution
 from eldercare.regions.models import Region
 from eldercare.regions.services import validate_region
 
 from .. import data
+from .assessments import Assessments
 from .households import plan_households
 from .people import People
 from .regions import Institutions, plan_regions
@@ -42,6 +44,8 @@ class DemoSummary:
     groups: int = 0
     consents: int = 0
     institutions: int = 0
+    assessments: int = 0
+    qualifications: int = 0
     regions: int = 0
     communities: int = 0
     users: int = 0
@@ -52,7 +56,18 @@ class DemoSummary:
 
     @property
     def rows(self) -> int:
-        return self.elders + self.households + self.contacts + self.groups + self.consents + self.institutions + self.regions + self.users
+        return (
+            self.elders
+            + self.households
+            + self.contacts
+            + self.groups
+            + self.consents
+            + self.assessments
+            + self.qualifications
+            + self.institutions
+            + self.regions
+            + self.users
+        )
 
 
 def default_communities(elders: int) -> int:
@@ -122,6 +137,8 @@ def _build(*, elders: int, communities: int, seed: int, log: Log, writer: str) -
     summary.institutions = len(institutions.rows)
     log(f"机构 institutions: {len(institutions.rows)}; writer: {out.name}")
 
+    assessments = Assessments(rng=random.Random(f"{seed}:assessments"), today=today, now=now, writer=out)
+    summary.qualifications = assessments.qualify_staff()
     people = People(
         rng=random.Random(f"{seed}:elders"),
         today=today,
@@ -131,6 +148,7 @@ def _build(*, elders: int, communities: int, seed: int, log: Log, writer: str) -
         households=households,
         institutions=institutions,
         system_user_id=users.system_user_id,
+        assessments=assessments,
     )
     people.generate(started, log)
     summary.elders = out.written[Elder]
@@ -138,6 +156,8 @@ def _build(*, elders: int, communities: int, seed: int, log: Log, writer: str) -
     summary.contacts = out.written[Contact]
     summary.groups = out.written[ElderGroup]
     summary.consents = out.written[Consent]
+    summary.assessments = out.written[Assessment]
+    log(f"能力评估 assessments: {summary.assessments:,} ({summary.qualifications} assessor qualifications)")
 
     summary.users += users.link_elder_and_family(today)
     summary.logins = users.logins()

@@ -21,6 +21,7 @@ from eldercare.elders.selectors import years_before
 from eldercare.elders.services import mask_phone
 
 from .. import data
+from .assessments import Assessments
 from .draws import coord, disc, past_date, pick
 from .groups import priority_groups
 from .households import HouseholdPlan, age_structure
@@ -56,8 +57,10 @@ class People:
         households: HouseholdPlan,
         institutions: Institutions,
         system_user_id: int,
+        assessments: Assessments | None = None,
     ):
         self.rng = rng
+        self.assessments = assessments
         self.today = today
         self.now = now
         self.writer = writer
@@ -241,6 +244,8 @@ class People:
                     "recorded_at": self.now,
                 },
             )
+        if self.assessments is not None:  # draws from its own generator: elders stay as they were
+            self.assessments.elder(elder_id, community.code, status, memberships)
 
         # Contacts, in the order they are called; exactly one emergency contact.
         kids = [(c_name, Relation.CHILD, c_phone) for c_name, c_phone in home.children]

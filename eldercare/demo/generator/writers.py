@@ -14,6 +14,7 @@ from collections.abc import Callable
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Max
 
+from eldercare.assessments.models import Assessment
 from eldercare.core.crypto import EncryptedTextField, encrypt
 from eldercare.elders.models import Consent, Contact, Elder, ElderGroup, Household
 from eldercare.facilities.models import Institution
@@ -22,7 +23,7 @@ from eldercare.facilities.models import Institution
 class Writer:
     """Buffers rows (dicts of attname → value, same keys for one model) and writes them in FK order."""
 
-    ORDER = (Institution, Household, Elder, ElderGroup, Contact, Consent)
+    ORDER = (Institution, Household, Elder, ElderGroup, Contact, Consent, Assessment)
     name = ""
 
     def __init__(self):
@@ -66,7 +67,7 @@ class OrmWriter(Writer):
 
 class SqlWriter(Writer):
     """Plain INSERT … executemany with the values prepared as the fields would prepare them
-    (encryption, dates); about five times faster than bulk_create on SQLite."""
+    (encryption, dates, JSON); about five times faster than bulk_create on SQLite."""
 
     name = "executemany"
     native_types = False
@@ -82,6 +83,9 @@ class SqlWriter(Writer):
             for i, f in enumerate(fields):
                 if isinstance(f, EncryptedTextField):
                     converters.append((i, encrypt))
+                elif isinstance(f, models.JSONField):
+                    # Text on SQLite, a psycopg Jsonb (which COPY knows how to write) on PostgreSQL.
+                    converters.append((i, lambda v, f=f, db=self.db: f.get_db_prep_save(v, db)))
                 elif isinstance(f, (models.DateField, models.DecimalField)) and not self.native_types:
                     # DateTimeField is a DateField; psycopg adapts these types itself.
                     converters.append((i, lambda v, f=f, db=self.db: f.get_db_prep_save(v, db)))

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import REQUIRED_LEVEL, Role
+from eldercare.assessments.models import Assessment
 from eldercare.core.crypto import keyed_hash
 from eldercare.demo import data
 from eldercare.demo.generator import DEMO_PASSWORD, DemoDataExists, build_demo_city, default_communities
@@ -47,6 +48,13 @@ def digest() -> str:
         h.update(repr(sorted((g.group, g.level, g.valid_from, g.valid_to, g.source) for g in e.groups.all())).encode())
     h.update(repr(sorted(Region.objects.values_list("code", "name", "level", "parent_id", "is_main_urban", "is_rural"))).encode())
     h.update(repr(sorted(Institution.objects.values_list("name", "kind", "ownership", "community_id", "beds", "nursing_beds"))).encode())
+    assessments = Assessment.objects.select_related("elder", "assessor", "second_assessor", "reviewer").order_by("elder__id_hash", "status")
+    for a in assessments:
+        people = [p.username if p else "" for p in (a.assessor, a.second_assessor, a.reviewer)]
+        h.update(repr((a.elder.id_hash, a.standard, a.status, a.reason, a.scheduled_for, a.assessed_on, people)).encode())
+        h.update(repr((sorted(a.answers.items()), sorted(a.facts.items()), a.total, sorted(a.indicator_scores.items()))).encode())
+        h.update(repr((a.base_level, a.level, a.adjustments, a.care_category, a.disability_degree)).encode())
+        h.update(repr((a.effective_from, a.effective_to, a.reassess_due, a.submitted_at, a.reviewed_at)).encode())
     return h.hexdigest()
 
 
@@ -56,6 +64,7 @@ def test_summary_counts(demo):
     assert demo.contacts == Contact.objects.count()
     assert demo.groups == ElderGroup.objects.count()
     assert demo.consents == Consent.objects.count()
+    assert demo.assessments == Assessment.objects.count() > 0
     assert demo.institutions == Institution.objects.count()
     assert demo.communities == Region.objects.filter(level=Level.COMMUNITY).count() == default_communities(SMALL) == 200
     # Bulk writes leave no audit trail.

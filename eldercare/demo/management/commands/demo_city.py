@@ -56,7 +56,8 @@ class Command(BaseCommand):
         self.stdout.write("")
         self.stdout.write(
             f"区划 {summary.regions:,}（社区 {summary.communities:,}） 机构 {summary.institutions:,} 家庭 {summary.households:,} "
-            f"老年人 {summary.elders:,} 联系人 {summary.contacts:,} 重点人群 {summary.groups:,} 授权 {summary.consents:,}"
+            f"老年人 {summary.elders:,} 联系人 {summary.contacts:,} 重点人群 {summary.groups:,} 授权 {summary.consents:,} "
+            f"能力评估 {summary.assessments:,}"
         )
         self.stdout.write(f"演示账号（密码均为 {summary.password}）/ demo logins (password {summary.password}):")
         width = max(len(u) for u, _, _ in summary.logins)
