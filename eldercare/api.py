@@ -20,6 +20,7 @@ api = NinjaAPI(
 api.add_router("/accounts", accounts_router)
 api.add_router("/regions", regions_router)
 api.add_router("/elders", elders_router)
+api.add_router("/assessments", "eldercare.assessments.api.router")
 
 
 @api.exception_handler(PermissionDenied)

@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import elders, home, imports, records, regions
+from .views import assessments, elders, home, imports, records, regions
 
 app_name = "console"
 urlpatterns = [
@@ -19,4 +19,14 @@ urlpatterns = [
     path("elders/<int:pk>/contacts/", elders.elder_contact_add, name="elder_contact_add"),
     path("elders/<int:pk>/consents/", elders.elder_consent_add, name="elder_consent_add"),
     path("elders/<int:pk>/status/", elders.elder_status, name="elder_status"),
+    path("elders/<int:pk>/assessments/new/", assessments.assessment_schedule, name="assessment_schedule"),
+    path("assessments/", assessments.assessment_list, name="assessment_list"),
+    path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
+    path("assessments/<int:pk>/answer/", assessments.assessment_answer, name="assessment_answer"),
+    path("assessments/<int:pk>/review/", assessments.assessment_review, name="assessment_review"),
+    path("assessments/<int:pk>/return/", assessments.assessment_return, name="assessment_return"),
+    path("assessments/<int:pk>/make-effective/", assessments.assessment_make_effective, name="assessment_make_effective"),
+    path("assessments/<int:pk>/cancel/", assessments.assessment_cancel, name="assessment_cancel"),
+    path("assessments/<int:pk>/report/", assessments.assessment_report, name="assessment_report"),
+    path("assessments/<int:pk>/report.pdf", assessments.assessment_report_pdf, name="assessment_report_pdf"),
 ]

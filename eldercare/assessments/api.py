@@ -1,0 +1,543 @@
+"""The assessment API: for the platform's own pages' peers and for third-party assessment agencies.
+
+Agencies authenticate with bearer tokens of Role.ASSESSOR users; they see and work on only the
+assessments assigned to them (selectors.assessment_get). Every handler parses, calls one service
+or selector and shapes the answer; services raise the bilingual errors (422), scoping answers
+403 (capability) or 404 (out of scope).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from ninja import Query, Router, Schema, Status
+
+from eldercare.elders import selectors as elder_selectors
+
+from . import selectors, services
+from .choices import CareCategory, DisabilityDegree, Reason
+from .choices import Status as AssessmentStatus
+from .facts import FACT_TYPES
+from .models import Assessment
+from .standards import CURRENT, FILES, Standard, get_standard
+
+router = Router(tags=["assessments"])
+MAX_PAGE_SIZE = 200
+ERR_USER_UNKNOWN = "用户{id}不存在 / no user with id {id}"
+ERR_STANDARD_UNKNOWN = "未知的评估标准“{code}” / unknown assessment standard '{code}'"
+
+STATUS_LABELS = dict(AssessmentStatus.choices)
+REASON_LABELS = dict(Reason.choices)
+CATEGORY_LABELS = dict(CareCategory.choices)
+DEGREE_LABELS = dict(DisabilityDegree.choices)
+SLUGS = {path.removesuffix(".yaml"): code for code, path in FILES.items()}  # "gbt_42195_2022" → "GB/T 42195-2022"
+
+
+# ---------------------------------------------------------------- schemas
+
+
+class PersonOut(Schema):
+    id: int
+    name: str
+
+
+class AssessmentRowOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    residence: str
+    residence_name: str
+    standard: str
+    status: str
+    status_label: str
+    reason: str
+    reason_label: str
+    scheduled_for: dt.date
+    assessed_on: dt.date | None
+    assessor: PersonOut | None
+    second_assessor: PersonOut | None
+    level: str
+    level_name: str
+    care_category: str
+    disability_degree: str
+    effective_from: dt.date | None
+    reassess_due: dt.date | None
+
+
+class AdjustmentOut(Schema):
+    code: str
+    rule: str
+    text: str
+    clause: str
+    from_level: str
+    to_level: str
+    effect: str
+
+
+class IndicatorScoreOut(Schema):
+    code: str
+    name: str
+    score: int | None
+    max_score: int | None
+    grade: int | None
+    grade_name: str
+
+
+class AssessmentOut(AssessmentRowOut):
+    answers: dict[str, int]
+    facts: dict[str, Any]
+    total: int | None
+    indicator_scores: list[IndicatorScoreOut]
+    base_level: str
+    base_level_name: str
+    adjustments: list[AdjustmentOut]
+    care_category_label: str
+    disability_degree_label: str
+    explanation_zh: list[str]
+    explanation_en: list[str]
+    reviewer: PersonOut | None
+    scheduled_by: PersonOut | None
+    note: str
+    submitted_at: dt.datetime | None
+    reviewed_at: dt.datetime | None
+    effective_to: dt.date | None
+    actions: list[str]
+
+
+class AssessmentPageOut(Schema):
+    total: int
+    page: int
+    page_size: int
+    items: list[AssessmentRowOut]
+
+
+class ListFiltersIn(Schema):
+    status: str | None = None  # a status, or "open" for everything still waiting for someone
+    region: str | None = None
+    elder: int | None = None
+
+
+class ScheduleIn(Schema):
+    elder: int
+    scheduled_for: dt.date
+    reason: str
+    standard: str = CURRENT
+    assessor: int | None = None
+    second_assessor: int | None = None
+    note: str = ""
+
+
+# Answers and facts are passed through as sent: the services check every value and answer with a
+# bilingual message naming each bad item (a schema would reject them with a generic one).
+class AnswersIn(Schema):
+    answers: dict[str, Any] = {}
+    facts: dict[str, Any] = {}
+
+
+class SubmitIn(AnswersIn):
+    assessed_on: dt.date | None = None
+    second_assessor: int | None = None
+
+
+class NoteIn(Schema):
+    note: str = ""
+
+
+class ReturnIn(Schema):
+    note: str
+
+
+class EffectiveIn(Schema):
+    effective_from: dt.date
+
+
+class CancelIn(Schema):
+    reason: str
+
+
+class QualificationIn(Schema):
+    user: int
+    certificate_number: str
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    standards: list[str]
+    issuer: str = ""
+
+
+class QualificationOut(Schema):
+    id: int
+    user: PersonOut
+    certificate_number: str
+    issuer: str
+    valid_from: dt.date
+    valid_to: dt.date | None
+    standards: list[str]
+
+
+class CurrentLevelOut(Schema):
+    elder_id: int
+    on: dt.date
+    level: str | None
+    level_name: str | None
+    care_category: str | None
+    disability_degree: str | None
+    standard: str | None
+    effective_from: dt.date | None
+    reassess_due: dt.date | None
+    assessment_id: int | None
+
+
+class OverdueOut(Schema):
+    assessment_id: int
+    elder_id: int
+    elder_name: str
+    residence: str
+    residence_name: str
+    level: str
+    level_name: str
+    reassess_due: dt.date
+    days_overdue: int
+    reassessment_open: bool
+
+
+class OptionOut(Schema):
+    score: int
+    text: str
+    skips: list[str]
+
+
+class ItemOut(Schema):
+    code: str
+    number: str
+    name: str
+    definition: str | None
+    options: list[OptionOut]
+
+
+class IndicatorOut(Schema):
+    code: str
+    name: str
+    name_en: str
+    clause: str
+    max_score: int | None
+    items: list[ItemOut]
+
+
+class LevelOut(Schema):
+    code: str
+    rank: int
+    name: str
+    name_en: str
+
+
+class BandOut(Schema):
+    level: str
+    min: int
+    max: int
+    clause: str
+
+
+class RuleOut(Schema):
+    code: str
+    rule: str
+    text: str
+    clause: str
+    level: str | None
+
+
+class FactOut(Schema):
+    name: str
+    type: str
+
+
+class StandardSummaryOut(Schema):
+    slug: str
+    code: str
+    title: str
+    title_en: str
+    method: str
+    current: bool
+
+
+class StandardOut(StandardSummaryOut):
+    total_min: int | None
+    total_max: int | None
+    assessors_required: int
+    indicators: list[IndicatorOut]
+    levels: list[LevelOut]
+    bands: list[BandOut]
+    adjustments: list[RuleOut]
+    facts: list[FactOut]
+
+
+# ---------------------------------------------------------------- shaping
+
+
+def _person(user) -> dict | None:
+    return {"id": user.pk, "name": str(user)} if user is not None else None
+
+
+def _level_name(assessment: Assessment, code: str) -> str:
+    return get_standard(assessment.standard).level(code).name if code else ""
+
+
+def _row(a: Assessment) -> dict:
+    return {
+        "id": a.pk,
+        "elder_id": a.elder_id,
+        "elder_name": a.elder.name,
+        "residence": a.elder.residence_id,
+        "residence_name": a.elder.residence.name,
+        "standard": a.standard,
+        "status": a.status,
+        "status_label": str(STATUS_LABELS[a.status]),
+        "reason": a.reason,
+        "reason_label": str(REASON_LABELS.get(a.reason, a.reason)),
+        "scheduled_for": a.scheduled_for,
+        "assessed_on": a.assessed_on,
+        "assessor": _person(a.assessor),
+        "second_assessor": _person(a.second_assessor),
+        "level": a.level,
+        "level_name": _level_name(a, a.level),
+        "care_category": a.care_category,
+        "disability_degree": a.disability_degree,
+        "effective_from": a.effective_from,
+        "reassess_due": a.reassess_due,
+    }
+
+
+def _detail(view: selectors.AssessmentView) -> dict:
+    a, standard = view.assessment, view.standard
+    names = {ind.code: ind.name for ind in standard.indicators}
+    return {
+        **_row(a),
+        "answers": a.answers,
+        "facts": a.facts,
+        "total": a.total,
+        "indicator_scores": [{"code": code, "name": names.get(code, code), **scores} for code, scores in a.indicator_scores.items()],
+        "base_level": a.base_level,
+        "base_level_name": view.level_name(a.base_level),
+        "adjustments": [{**adj, "from_level": adj["from"], "to_level": adj["to"]} for adj in a.adjustments],
+        "care_category_label": str(CATEGORY_LABELS.get(a.care_category, "")),
+        "disability_degree_label": str(DEGREE_LABELS.get(a.disability_degree, "")),
+        "explanation_zh": list(view.result.explanation_zh) if view.result else [],
+        "explanation_en": list(view.result.explanation_en) if view.result else [],
+        "reviewer": _person(a.reviewer),
+        "scheduled_by": _person(a.scheduled_by),
+        "note": a.note,
+        "submitted_at": a.submitted_at,
+        "reviewed_at": a.reviewed_at,
+        "effective_to": a.effective_to,
+        "actions": sorted(view.actions),
+    }
+
+
+def _standard_summary(slug: str, standard: Standard) -> dict:
+    return {
+        "slug": slug,
+        "code": standard.code,
+        "title": standard.title,
+        "title_en": standard.title_en,
+        "method": standard.method.value,
+        "current": standard.code == CURRENT,
+    }
+
+
+def _standard(slug: str, standard: Standard) -> dict:
+    return {
+        **_standard_summary(slug, standard),
+        "total_min": standard.total_min,
+        "total_max": standard.total_max,
+        "assessors_required": standard.assessors_required,
+        "indicators": [
+            {
+                "code": ind.code,
+                "name": ind.name,
+                "name_en": ind.name_en,
+                "clause": ind.clause,
+                "max_score": ind.max_score,
+                "items": [
+                    {
+                        "code": item.code,
+                        "number": item.number,
+                        "name": item.name,
+                        "definition": item.definition,
+                        "options": [{"score": o.score, "text": o.text, "skips": list(o.skips)} for o in item.options],
+                    }
+                    for item in ind.items
+                ],
+            }
+            for ind in standard.indicators
+        ],
+        "levels": [{"code": lv.code, "rank": lv.rank, "name": lv.name, "name_en": lv.name_en} for lv in standard.levels],
+        "bands": [{"level": b.level, "min": b.min, "max": b.max, "clause": b.clause} for b in standard.bands],
+        "adjustments": [
+            {"code": adj.code, "rule": adj.rule.value, "text": adj.text, "clause": adj.clause, "level": adj.level}
+            for adj in standard.adjustments
+        ],
+        "facts": [{"name": name, "type": kind} for name, kind in FACT_TYPES.items()],
+    }
+
+
+def _user(pk: int | None, field: str):
+    if pk is None:
+        return None
+    found = get_user_model().objects.filter(pk=pk).first()
+    if found is None:
+        raise ValidationError({field: ERR_USER_UNKNOWN.format(id=pk)})
+    return found
+
+
+def _view(request, assessment_id: int) -> dict:
+    return _detail(selectors.assessment_view(actor=request.user, pk=assessment_id))
+
+
+def _get(request, assessment_id: int) -> Assessment:
+    return selectors.assessment_get(actor=request.user, pk=assessment_id)
+
+
+# ---------------------------------------------------------------- assessments
+
+
+@router.get("/", response=AssessmentPageOut, summary="评估列表 / assessments in scope (agencies: those assigned to them)")
+def list_assessments(request, filters: Query[ListFiltersIn], page: int = 1, page_size: int = 50):
+    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
+    qs = selectors.assessment_list(actor=request.user, filters=selectors.AssessmentFilters(**filters.dict()))
+    total = qs.count()
+    items = qs[(page - 1) * page_size : page * page_size]
+    return {"total": total, "page": page, "page_size": page_size, "items": [_row(a) for a in items]}
+
+
+@router.post("/", response={201: AssessmentOut}, summary="安排评估 / schedule an assessment")
+def schedule(request, payload: ScheduleIn):
+    elder = elder_selectors.elder_get(actor=request.user, pk=payload.elder)
+    assessment = services.assessment_schedule(
+        actor=request.user,
+        elder=elder,
+        scheduled_for=payload.scheduled_for,
+        reason=payload.reason,
+        standard=payload.standard,
+        assessor=_user(payload.assessor, "assessor"),
+        second_assessor=_user(payload.second_assessor, "second_assessor"),
+        note=payload.note,
+    )
+    return Status(201, _view(request, assessment.pk))
+
+
+@router.get("/overdue", response=list[OverdueOut], summary="逾期复评工作清单 / overdue reassessments in scope, most overdue first")
+def overdue(request, region: str | None = None, on: dt.date | None = None, limit: int = 500):
+    on = on or timezone.localdate()
+    rows = selectors.overdue_reassessments(actor=request.user, region=region, on=on)[: min(max(limit, 1), 2000)]
+    return [
+        {
+            "assessment_id": a.pk,
+            "elder_id": a.elder_id,
+            "elder_name": a.elder.name,
+            "residence": a.elder.residence_id,
+            "residence_name": a.elder.residence.name,
+            "level": a.level,
+            "level_name": _level_name(a, a.level),
+            "reassess_due": a.reassess_due,
+            "days_overdue": (on - a.reassess_due).days,
+            "reassessment_open": a.reassessment_open,
+        }
+        for a in rows
+    ]
+
+
+@router.get("/standards", response=list[StandardSummaryOut], summary="评估标准 / the assessment standards")
+def standards(request):
+    return [_standard_summary(slug, get_standard(code)) for slug, code in SLUGS.items()]
+
+
+@router.get(
+    "/standards/{slug}",
+    response=StandardOut,
+    summary="评估标准定义 / a standard's items, options, levels, bands and level-change rules, to render the form",
+)
+def standard(request, slug: str):
+    code = SLUGS.get(slug)
+    if code is None:
+        raise ValidationError({"slug": ERR_STANDARD_UNKNOWN.format(code=slug)})
+    return _standard(slug, get_standard(code))
+
+
+@router.post("/qualifications", response={201: QualificationOut}, summary="登记评估员资格 / record an assessor qualification")
+def record_qualification(request, payload: QualificationIn):
+    data = payload.dict()
+    data["user"] = _user(data["user"], "user")
+    q = services.qualification_record(actor=request.user, **data)
+    return Status(
+        201,
+        {
+            "id": q.pk,
+            "user": _person(q.user),
+            "certificate_number": q.certificate_number,
+            "issuer": q.issuer,
+            "valid_from": q.valid_from,
+            "valid_to": q.valid_to,
+            "standards": q.standards,
+        },
+    )
+
+
+@router.get("/elders/{int:elder_id}/history", response=list[AssessmentRowOut], summary="能力等级历史 / an elder's level history")
+def history(request, elder_id: int, include_pending: bool = False):
+    elder = elder_selectors.elder_get(actor=request.user, pk=elder_id)
+    rows = selectors.level_history(actor=request.user, elder=elder, include_pending=include_pending)
+    return [_row(a) for a in rows.select_related("elder__residence")]
+
+
+@router.get("/elders/{int:elder_id}/current", response=CurrentLevelOut, summary="当前能力等级 / an elder's level in force on a day")
+def current(request, elder_id: int, on: dt.date | None = None):
+    on = on or timezone.localdate()
+    elder, found = selectors.elder_current_level(actor=request.user, elder_id=elder_id, on=on)
+    fields = ("level", "level_name", "care_category", "disability_degree", "standard", "effective_from", "reassess_due", "assessment_id")
+    return {"elder_id": elder.pk, "on": on, **{f: getattr(found, f, None) for f in fields}}
+
+
+@router.get("/{int:assessment_id}", response=AssessmentOut, summary="一次评估 / one assessment: answers, result, explanation")
+def get_assessment(request, assessment_id: int):
+    return _view(request, assessment_id)
+
+
+@router.post("/{int:assessment_id}/answers", response=AssessmentOut, summary="保存答案（可部分）/ save answers (partial; null removes one)")
+def save_answers(request, assessment_id: int, payload: AnswersIn):
+    services.assessment_save_answers(actor=request.user, assessment=_get(request, assessment_id), **payload.dict())
+    return _view(request, assessment_id)
+
+
+@router.post("/{int:assessment_id}/submit", response=AssessmentOut, summary="提交评估 / submit complete answers; scores the assessment")
+def submit(request, assessment_id: int, payload: SubmitIn):
+    data = payload.dict()
+    data["second_assessor"] = _user(data["second_assessor"], "second_assessor")
+    services.assessment_submit(actor=request.user, assessment=_get(request, assessment_id), **data)
+    return _view(request, assessment_id)
+
+
+@router.post("/{int:assessment_id}/review", response=AssessmentOut, summary="审核 / review a submitted assessment")
+def review(request, assessment_id: int, payload: NoteIn):
+    services.assessment_review(actor=request.user, assessment=_get(request, assessment_id), note=payload.note)
+    return _view(request, assessment_id)
+
+
+@router.post("/{int:assessment_id}/return", response=AssessmentOut, summary="退回修改 / return a submission to its assessors")
+def return_for_revision(request, assessment_id: int, payload: ReturnIn):
+    services.assessment_return_for_revision(actor=request.user, assessment=_get(request, assessment_id), note=payload.note)
+    return _view(request, assessment_id)
+
+
+@router.post("/{int:assessment_id}/make-effective", response=AssessmentOut, summary="生效 / make a reviewed assessment effective")
+def make_effective(request, assessment_id: int, payload: EffectiveIn):
+    services.assessment_make_effective(actor=request.user, assessment=_get(request, assessment_id), effective_from=payload.effective_from)
+    return _view(request, assessment_id)
+
+
+@router.post("/{int:assessment_id}/cancel", response=AssessmentOut, summary="取消 / cancel an assessment not yet effective")
+def cancel(request, assessment_id: int, payload: CancelIn):
+    services.assessment_cancel(actor=request.user, assessment=_get(request, assessment_id), reason=payload.reason)
+    return _view(request, assessment_id)
