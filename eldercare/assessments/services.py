@@ -32,12 +32,13 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.elders import services as elder_services
 from eldercare.elders.models import Elder, ElderStatus
 
 from . import policies, scoring
 from .errors import AssessorError, EffectiveDateError, RecordError, TransitionError
 from .facts import AssessmentFacts
-from .models import Assessment, AssessorQualification, Reason, Status
+from .models import Assessment, AssessorQualification, DisabilityDegree, Reason, Status
 from .standards import CURRENT, FILES, Standard, get_standard
 
 OPEN = (Status.SCHEDULED, Status.IN_PROGRESS, Status.SUBMITTED, Status.REVIEWED)
@@ -288,6 +289,13 @@ def assessment_make_effective(*, actor, assessment: Assessment, effective_from: 
         if previous is not None:
             previous.effective_to = effective_from - dt.timedelta(days=1)
             previous.save(update_fields=["effective_to", "updated_at"])
+        # The registry's 失能 membership follows the assessment from the same day.
+        elder_services.elder_disability_set(
+            elder=elder,
+            degree="" if assessment.disability_degree == DisabilityDegree.NONE else assessment.disability_degree,
+            valid_from=effective_from,
+            source=f"能力评估 {assessment.pk} / assessment {assessment.pk}",
+        )
     return assessment
 
 

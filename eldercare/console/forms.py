@@ -13,9 +13,9 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
 from eldercare.elders.models import (
+    ASSESSED_GROUPS,
     HEALTH_GROUPS,
     ConsentKind,
-    DisabilityLevel,
     ElderStatus,
     LivingStatus,
     PriorityGroup,
@@ -53,9 +53,14 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _group_choices(actor) -> list[tuple[str, str]]:
+def _group_choices(actor, *, for_entry: bool = False) -> list[tuple[str, str]]:
+    """Groups the actor may filter by, or (for_entry) record by hand: not those the assessment sets."""
     health = has_cap(actor, Cap.VIEW_HEALTH)
-    return [(value, label) for value, label in PriorityGroup.choices if health or value not in HEALTH_GROUPS]
+    return [
+        (value, label)
+        for value, label in PriorityGroup.choices
+        if (health or value not in HEALTH_GROUPS) and not (for_entry and value in ASSESSED_GROUPS)
+    ]
 
 
 def _region(code: str) -> Region:
@@ -197,10 +202,7 @@ class ElderForm(forms.Form):
 
 
 class GroupForm(forms.Form):
-    group = forms.ChoiceField(label=_("Priority group"))
-    level = forms.ChoiceField(
-        label=_("Degree"), required=False, choices=[("", "—")] + DisabilityLevel.choices, help_text=_("Only for disability.")
-    )
+    group = forms.ChoiceField(label=_("Priority group"), help_text=_("Disability and its degree come from the ability assessment."))
     valid_from = forms.DateField(label=_("Valid from"), widget=DateInput)
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput)
     source = forms.CharField(label=_("Certificate or document number"), max_length=100, required=False)
@@ -208,7 +210,7 @@ class GroupForm(forms.Form):
     def __init__(self, *args, actor, **kwargs):
         kwargs.setdefault("initial", {"valid_from": timezone.localdate()})
         super().__init__(*args, prefix="grp", **kwargs)
-        self.fields["group"].choices = _group_choices(actor)
+        self.fields["group"].choices = _group_choices(actor, for_entry=True)
 
 
 class ContactForm(forms.Form):

@@ -9,6 +9,9 @@ ERR_NOT_COMMUNITY = "居住地必须是社区（村）一级 / the residence mus
 
 ERR_NOT_ELDER_AGE = "未满60周岁，不属于老年人 / under 60 years old: not an elder"
 ERR_DISABILITY_LEVEL = "失能须注明程度（轻度、中度、重度）/ disability needs a level (mild, moderate, severe)"
+ERR_FROM_ASSESSMENT = (
+    "失能及其程度由能力评估确定，不能手工登记 / disability and its degree come from the ability assessment and cannot be entered by hand"
+)
 ERR_LEVEL_ONLY_DISABILITY = "只有失能身份可以注明程度 / only disability has a level"
 ERR_DATES_ORDER = "失效日期不能早于生效日期 / the end date is before the start date"
 ERR_INSTITUTION_NEEDED = "入住养老机构的老人须选择机构 / choose the institution the elder lives in"

@@ -28,7 +28,7 @@ from eldercare.core.audit import log_bulk_create
 from eldercare.regions.models import Region
 
 from . import idnumber, services
-from .models import DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex
+from .models import ASSESSED_GROUPS, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex
 from .selectors import visible_groups
 
 # ---------------------------------------------------------------- import
@@ -310,7 +310,7 @@ def import_template_xlsx(out: IO[bytes]) -> None:
             "13800001234",
             "上城区某路1号",
             "独居",
-            "低保,失能(中度)",
+            "低保,计生特殊家庭",
             "1954-03-07",
             "女",
             30.25,
@@ -320,7 +320,13 @@ def import_template_xlsx(out: IO[bytes]) -> None:
     notes = wb.create_sheet("填写说明")
     notes.append(["列", "说明"])
     notes.append(["居住状况", "、".join(str(label) for _, label in LivingStatus.choices)])
-    notes.append(["重点人群", "、".join(str(label) for _, label in PriorityGroup.choices) + "；失能须注明程度，如 失能(重度)"])
+    notes.append(
+        [
+            "重点人群",
+            "、".join(str(label) for value, label in PriorityGroup.choices if value not in ASSESSED_GROUPS)
+            + "；失能及其程度由能力评估确定，不在此登记",
+        ]
+    )
     wb.save(out)
 
 

@@ -42,6 +42,10 @@ class PriorityGroup(models.TextChoices):
     DEMENTIA = "dementia", _("失智")
 
 
+# Groups derived from the ability assessment (assessments.services.assessment_make_effective):
+# never entered by hand, so the assessment is the single source of every disability fact.
+ASSESSED_GROUPS = frozenset({PriorityGroup.DISABLED})
+
 # Groups that are health data: hidden from roles without the VIEW_HEALTH capability.
 HEALTH_GROUPS = frozenset({PriorityGroup.SEVERE_HANDICAP, PriorityGroup.DISABLED, PriorityGroup.DEMENTIA})
 

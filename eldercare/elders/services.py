@@ -18,7 +18,7 @@ from eldercare.core.crypto import keyed_hash
 from eldercare.regions.models import Level, Region
 
 from . import errors, idnumber
-from .models import Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup
+from .models import ASSESSED_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup
 
 ELDER_MIN_AGE = 60  # 《老年人权益保障法》第二条: 老年人是指六十周岁以上的公民
 CLEAN_EXCLUDE = ["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution", "residence"]
@@ -176,9 +176,9 @@ def elder_set_status(*, actor, elder: Elder, status: str, on: dt.date) -> Elder:
 def validate_group(*, group: str, level: str, valid_from: dt.date, valid_to: dt.date | None) -> None:
     if group not in PriorityGroup.values:
         raise ValidationError({"group": f"未知的重点人群 {group} / unknown priority group"})
-    if group == PriorityGroup.DISABLED and level not in DisabilityLevel.values:
-        raise ValidationError({"level": errors.ERR_DISABILITY_LEVEL})
-    if group != PriorityGroup.DISABLED and level:
+    if group in ASSESSED_GROUPS:
+        raise ValidationError({"group": errors.ERR_FROM_ASSESSMENT})
+    if level:
         raise ValidationError({"level": errors.ERR_LEVEL_ONLY_DISABILITY})
     if valid_to is not None and valid_to < valid_from:
         raise ValidationError({"valid_to": errors.ERR_DATES_ORDER})
@@ -199,6 +199,27 @@ def elder_group_add(
             open_one.valid_to = valid_from - dt.timedelta(days=1)
             open_one.save(update_fields=["valid_to"])
         return ElderGroup.objects.create(elder=elder, group=group, level=level, valid_from=valid_from, valid_to=valid_to, source=source)
+
+
+def elder_disability_set(*, elder: Elder, degree: str, valid_from: dt.date, source: str) -> ElderGroup | None:
+    """Project an effective assessment onto the registry's 失能 membership.
+
+    Called only by `assessments.services.assessment_make_effective`, inside its transaction and
+    after its capability and scope checks. From `valid_from` on, the elder's disability is
+    `degree` (mild / moderate / severe) or none: an open membership ends the day before, one
+    that would start later is dropped (the newer assessment supersedes it).
+    """
+    if degree and degree not in DisabilityLevel.values:
+        raise ValidationError({"level": errors.ERR_DISABILITY_LEVEL})
+    current = ElderGroup.objects.select_for_update().filter(elder=elder, group=PriorityGroup.DISABLED)
+    for later in current.filter(valid_from__gte=valid_from):
+        later.delete()
+    for open_one in current.filter(valid_from__lt=valid_from).exclude(valid_to__lt=valid_from):
+        open_one.valid_to = valid_from - dt.timedelta(days=1)
+        open_one.save(update_fields=["valid_to"])
+    if not degree:
+        return None
+    return ElderGroup.objects.create(elder=elder, group=PriorityGroup.DISABLED, level=degree, valid_from=valid_from, source=source)
 
 
 @transaction.atomic

@@ -10,7 +10,7 @@ from eldercare.assessments import services
 from eldercare.assessments.errors import AssessorError, EffectiveDateError, RecordError, ScoringError, TransitionError
 from eldercare.assessments.models import Assessment, AssessorQualification, Reason, Status
 from eldercare.core import testing
-from eldercare.elders.models import ElderStatus
+from eldercare.elders.models import ElderGroup, ElderStatus, PriorityGroup
 
 from .cases import GBT, MZT, gbt_answers, mzt_answers
 from .conftest import effective, qualify
@@ -272,6 +272,11 @@ def test_make_effective_supersedes_and_keeps_dates_ordered(team, elder):
     first.refresh_from_db()
     assert (first.effective_to, first.status) == (dt.date(2024, 6, 30), Status.EFFECTIVE)
     assert (a.level, a.care_category, a.reassess_due) == ("severe", "disabled", dt.date(2025, 7, 1))
+    # The registry's 失能 membership is the assessment's projection, from each effective date.
+    disabled = ElderGroup.objects.filter(elder=elder, group=PriorityGroup.DISABLED)
+    assert list(disabled.active_on(dt.date(2024, 3, 1))) == []  # intact: no disability
+    assert list(disabled.active_on(dt.date(2024, 7, 1)).values_list("level", flat=True)) == ["severe"]
+    assert list(disabled.active_on(dt.date(2024, 6, 30))) == []
 
 
 def test_scheduling_rules(team, elder, scheduled, personas, today, city):

@@ -154,9 +154,11 @@ def test_officer_finds_and_opens_an_elder(live_server, browser_settings):
             shot(page, "07-detail-english.png")
 
             page.get_by_text("Add a priority group").click()
-            page.locator("#id_grp-group").select_option(PriorityGroup.DISABLED)
+            page.locator("#id_grp-group").select_option(PriorityGroup.DIBAO)
+            page.locator("#id_grp-valid_from").fill("2025-01-01")
+            page.locator("#id_grp-valid_to").fill("2024-12-31")
             page.get_by_role("button", name="Add the group").click()
-            expect(page.locator("#id_grp-level_error_1")).to_contain_text("disability needs a level")
+            expect(page.locator("#id_grp-valid_to_error_1")).to_contain_text("the end date is before the start date")
             page.locator("#groups").scroll_into_view_if_needed()
             shot(page, "07b-group-form-error.png", full_page=False)
 

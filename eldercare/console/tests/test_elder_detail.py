@@ -62,20 +62,28 @@ def test_advisor_sees_no_reveal_button_nor_trail_and_may_not_reveal(client, advi
 def test_add_group(officer_client, elder):
     response = officer_client.post(
         detail_url(elder, "console:elder_group_add"),
-        {"grp-group": "disabled", "grp-level": "severe", "grp-valid_from": "2025-01-01", "grp-source": "评估-1"},
+        {"grp-group": "tekun", "grp-valid_from": "2025-01-01", "grp-source": "民政证-1"},
     )
     assert response.status_code == 302
     assert response["Location"].endswith("#groups")
-    assert ElderGroup.objects.get(elder=elder).level == "severe"
-    assert "失能（重度）" in officer_client.get(detail_url(elder)).content.decode()
+    assert ElderGroup.objects.get(elder=elder).group == "tekun"
+    assert "特困" in officer_client.get(detail_url(elder)).content.decode()
+
+
+def test_disability_is_not_offered_for_entry_by_hand(officer_client, elder):
+    page = officer_client.get(detail_url(elder))
+    assert "disabled" not in dict(page.context["group_form"].fields["group"].choices)
+    response = officer_client.post(detail_url(elder, "console:elder_group_add"), {"grp-group": "disabled", "grp-valid_from": "2025-01-01"})
+    assert response.status_code == 200 and "group" in response.context["group_form"].errors
+    assert not ElderGroup.objects.exists()
 
 
 def test_add_group_error_from_service_is_shown_on_the_field(officer_client, elder):
-    response = officer_client.post(detail_url(elder, "console:elder_group_add"), {"grp-group": "disabled", "grp-valid_from": "2025-01-01"})
+    response = officer_client.post(
+        detail_url(elder, "console:elder_group_add"), {"grp-group": "dibao", "grp-valid_from": "2025-01-01", "grp-valid_to": "2024-12-31"}
+    )
     assert response.status_code == 200
-    assert response.context["group_form"].errors["level"] == [
-        "失能须注明程度（轻度、中度、重度）/ disability needs a level (mild, moderate, severe)"
-    ]
+    assert response.context["group_form"].errors["valid_to"] == ["失效日期不能早于生效日期 / the end date is before the start date"]
     assert response.context["open_form"] == "group_form"
     assert not ElderGroup.objects.exists()
 

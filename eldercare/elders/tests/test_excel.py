@@ -36,14 +36,24 @@ def worker(personas):
 
 def test_clean_file_imports_everything_with_groups_and_audit(city, worker):
     file = workbook(
-        ["张秀英", number(city, 2), city.community.code, city.community.code, "13800001234", "独居", "低保,失能(中度)", "1942-03-04", "女"],
+        [
+            "张秀英",
+            number(city, 2),
+            city.community.code,
+            city.community.code,
+            "13800001234",
+            "独居",
+            "低保,计生特殊家庭",
+            "1942-03-04",
+            "女",
+        ],
         ["李国华", number(city, 3), city.community_b.code, "", "", "空巢", "", "", ""],
     )
     report = excel.import_elders_xlsx(actor=worker, file=file)
     assert report.ok and report.created == 2 and report.rows == 2
     zhang = Elder.objects.get(name="张秀英")
     assert zhang.living_status == LivingStatus.ALONE and zhang.hukou_region == city.community
-    assert sorted(ElderGroup.objects.filter(elder=zhang).values_list("group", "level")) == [("dibao", ""), ("disabled", "moderate")]
+    assert sorted(ElderGroup.objects.filter(elder=zhang).values_list("group", "level")) == [("dibao", ""), ("fp_special", "")]
     assert LogEntry.objects.filter(action=LogEntry.Action.CREATE, actor=worker).count() == 4  # 2 elders + 2 memberships
 
 
@@ -58,7 +68,7 @@ def test_any_bad_row_imports_nothing_and_reports_every_problem(city, personas, w
         ["重复", number(city, 4), city.community.code],  # row 6: same as row 2
         ["已建档", existing.id_number, city.community.code],  # row 7
         ["怪状况", number(city, 8), city.community.code, "", "", "流浪"],  # row 8
-        ["怪人群", number(city, 9), city.community.code, "", "", "", "失能"],  # row 9: disability without level
+        ["怪人群", number(city, 9), city.community.code, "", "", "", "失能(中度)"],  # row 9: disability comes from assessments
         ["", number(city, 10), city.community.code],  # row 10: no name
         ["错日期", number(city, 11), city.community.code, "", "", "", "", "1942-03-05"],  # row 11
         ["错电话", number(city, 12), city.community.code, "", "123"],  # row 12
@@ -73,7 +83,7 @@ def test_any_bad_row_imports_nothing_and_reports_every_problem(city, personas, w
     assert "第2行" in by_row[6].message
     assert "已建档" in by_row[7].message
     assert "流浪" in by_row[8].message and by_row[8].column == "居住状况"
-    assert "程度" in by_row[9].message
+    assert "能力评估" in by_row[9].message and by_row[9].column == "重点人群"
     assert by_row[10].column == "姓名"
     assert by_row[11].column == "出生日期"
     assert by_row[12].column == "联系电话"

@@ -80,29 +80,47 @@ def test_moving_an_elder_out_of_ones_region_is_refused(city, worker):
         services.elder_update(actor=worker, elder=elder, id_number="11010519491231002X")
 
 
-def test_group_membership_dates_and_levels(city, worker):
+def test_group_membership_dates(city, worker):
     elder = testing.elder(residence=city.community)
-    with pytest.raises(ValidationError):
-        services.elder_group_add(actor=worker, elder=elder, group=PriorityGroup.DISABLED, valid_from=dt.date(2024, 1, 1))
+    with pytest.raises(ValidationError) as info:  # disability is the assessment's to set
+        services.elder_group_add(
+            actor=worker, elder=elder, group=PriorityGroup.DISABLED, level=DisabilityLevel.MILD, valid_from=dt.date(2024, 1, 1)
+        )
+    assert "能力评估" in str(info.value)
     with pytest.raises(ValidationError):
         services.elder_group_add(actor=worker, elder=elder, group=PriorityGroup.DIBAO, level="mild", valid_from=dt.date(2024, 1, 1))
     with pytest.raises(ValidationError):
         services.elder_group_add(
             actor=worker, elder=elder, group=PriorityGroup.DIBAO, valid_from=dt.date(2024, 1, 1), valid_to=dt.date(2023, 1, 1)
         )
-    first = services.elder_group_add(
-        actor=worker, elder=elder, group=PriorityGroup.DISABLED, level=DisabilityLevel.MILD, valid_from=dt.date(2023, 1, 1)
-    )
-    services.elder_group_add(
-        actor=worker, elder=elder, group=PriorityGroup.DISABLED, level=DisabilityLevel.SEVERE, valid_from=dt.date(2025, 3, 1)
-    )
+    first = services.elder_group_add(actor=worker, elder=elder, group=PriorityGroup.DIBAO, valid_from=dt.date(2023, 1, 1))
+    services.elder_group_add(actor=worker, elder=elder, group=PriorityGroup.DIBAO, valid_from=dt.date(2025, 3, 1), source="2025年复核")
     first.refresh_from_db()
     assert first.valid_to == dt.date(2025, 2, 28)  # the open membership ends the day before the new one
-    on = {
-        day: list(ElderGroup.objects.active_on(day).filter(elder=elder).values_list("level", flat=True))
+    active = {
+        day: list(ElderGroup.objects.active_on(day).filter(elder=elder).values_list("source", flat=True))
         for day in (dt.date(2024, 6, 1), dt.date(2025, 6, 1))
     }
-    assert on == {dt.date(2024, 6, 1): ["mild"], dt.date(2025, 6, 1): ["severe"]}
+    assert active == {dt.date(2024, 6, 1): [""], dt.date(2025, 6, 1): ["2025年复核"]}
+    assert not ElderGroup.objects.filter(group=PriorityGroup.DISABLED).exists()
+
+
+def test_disability_follows_the_assessment_from_its_effective_date(city):
+    elder = testing.elder(residence=city.community)
+    services.elder_disability_set(elder=elder, degree=DisabilityLevel.MILD, valid_from=dt.date(2023, 1, 1), source="a1")
+    services.elder_disability_set(elder=elder, degree=DisabilityLevel.SEVERE, valid_from=dt.date(2025, 3, 1), source="a2")
+
+    def on(day):
+        return list(ElderGroup.objects.active_on(day).filter(elder=elder, group=PriorityGroup.DISABLED).values_list("level", flat=True))
+
+    assert on(dt.date(2024, 6, 1)) == ["mild"] and on(dt.date(2025, 6, 1)) == ["severe"]
+    services.elder_disability_set(elder=elder, degree="", valid_from=dt.date(2026, 1, 1), source="a3")  # recovered: intact
+    assert on(dt.date(2025, 12, 31)) == ["severe"] and on(dt.date(2026, 1, 2)) == []
+    services.elder_disability_set(
+        elder=elder, degree=DisabilityLevel.MODERATE, valid_from=dt.date(2025, 3, 1), source="a4"
+    )  # supersedes a2
+    assert on(dt.date(2025, 6, 1)) == ["moderate"]
+    assert list(ElderGroup.objects.filter(elder=elder, source="a2")) == []
 
 
 def test_filters(city, personas):
