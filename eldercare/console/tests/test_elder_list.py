@@ -4,6 +4,7 @@ import datetime as dt
 import io
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -118,7 +119,8 @@ def test_list_query_count_pinned(officer_client, tree, django_assert_max_num_que
     for _ in range(40):
         ElderFactory(residence=tree.community)
     with django_assert_max_num_queries(8):
-        officer_client.get(LIST)
+        response = officer_client.get(LIST)
+    assert response.status_code == 200 and len(response.context["rows"]) == min(40, settings.ELDERCARE_PAGE_SIZE)
 
 
 def test_export_uses_the_same_filters(officer_client, tree, elder):
