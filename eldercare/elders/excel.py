@@ -28,7 +28,7 @@ from eldercare.core.audit import log_bulk_create
 from eldercare.regions.models import Region
 
 from . import idnumber, services
-from .models import ASSESSED_GROUPS, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex
+from .models import ASSESSED_GROUPS, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex, age_on
 from .selectors import visible_groups
 
 # ---------------------------------------------------------------- import
@@ -380,13 +380,12 @@ def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = Fals
             pairs.setdefault(elder_id, []).append((group, level))
         groups = {elder_id: visible_groups(actor, found) for elder_id, found in pairs.items()}
         for pk, name, sex, birth, ident, res, address, phone, live, st in chunk:
-            age = today.year - birth.year - ((today.month, today.day) < (birth.month, birth.day))
             ws.append(
                 [
                     name,
                     str(sexes.get(sex, sex)),
                     birth,
-                    age,
+                    age_on(birth, today),
                     ident,
                     region_names.get(res, res),
                     res,

@@ -12,6 +12,11 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.core.crypto import EncryptedTextField
 
 
+def age_on(birth: dt.date, day: dt.date) -> int:
+    """Whole years of age on `day` (the birthday itself counts)."""
+    return day.year - birth.year - ((day.month, day.day) < (birth.month, birth.day))
+
+
 class LivingStatus(models.TextChoices):
     ALONE = "alone", _("独居")
     EMPTY_NEST = "empty_nest", _("空巢（仅与配偶同住）")
@@ -125,7 +130,7 @@ class Elder(models.Model):
         return f"{self.name}（{self.id_masked}）"
 
     def age_on(self, day: dt.date) -> int:
-        return day.year - self.birth_date.year - ((day.month, day.day) < (self.birth_date.month, self.birth_date.day))
+        return age_on(self.birth_date, day)
 
 
 class ElderGroupQuerySet(models.QuerySet):

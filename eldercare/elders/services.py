@@ -18,7 +18,7 @@ from eldercare.core.crypto import keyed_hash
 from eldercare.regions.models import Level, Region
 
 from . import errors, idnumber
-from .models import ASSESSED_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup
+from .models import ASSESSED_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, age_on
 
 ELDER_MIN_AGE = 60  # 《老年人权益保障法》第二条: 老年人是指六十周岁以上的公民
 CLEAN_EXCLUDE = ["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution", "residence"]
@@ -76,8 +76,7 @@ def parse_id_for(raw: str, *, birth_date: dt.date | None = None, sex: str | None
     if sex and sex != parsed.sex:
         derived = "男" if parsed.sex == idnumber.Sex.MALE else "女"
         raise ValidationError({"sex": errors.ERR_SEX_MISMATCH.format(derived=derived)})
-    age = today.year - parsed.birth_date.year - ((today.month, today.day) < (parsed.birth_date.month, parsed.birth_date.day))
-    if age < ELDER_MIN_AGE:
+    if age_on(parsed.birth_date, today) < ELDER_MIN_AGE:
         raise ValidationError({"id_number": errors.ERR_NOT_ELDER_AGE})
     return parsed
 
