@@ -22,7 +22,7 @@ def mzt_data():
     return copy.deepcopy(raw("mzt_039_2013.yaml"))
 
 
-def refused(data, code: str, path: str) -> DataFileError:
+def assert_refused(data, code: str, path: str) -> DataFileError:
     with pytest.raises(DataFileError) as info:
         parse_standard(data, "broken.yaml")
     assert (info.value.code, info.value.path) == (code, path), str(info.value)
@@ -63,20 +63,20 @@ def test_loading_a_file_names_it(tmp_path, gbt_data):
 
 def test_duplicate_item_codes(gbt_data):
     gbt_data["indicators"][3]["items"][4]["code"] = "eating"
-    refused(gbt_data, DataFileError.DUPLICATE_ITEM, "indicators[3].items[4].code")
+    assert_refused(gbt_data, DataFileError.DUPLICATE_ITEM, "indicators[3].items[4].code")
 
 
 def test_option_score_outside_the_indicator_range(gbt_data):
     gbt_data["indicators"][0]["items"][0]["options"][0]["score"] = 40
-    refused(gbt_data, DataFileError.SCORE_OUT_OF_RANGE, "indicators[0].items[0].options[0].score")
+    assert_refused(gbt_data, DataFileError.SCORE_OUT_OF_RANGE, "indicators[0].items[0].options[0].score")
 
 
 def test_item_maxima_must_add_up(gbt_data):
     gbt_data["indicators"][1]["max_score"] = 16
-    refused(gbt_data, DataFileError.BAD_VALUE, "indicators[1].max_score")
+    assert_refused(gbt_data, DataFileError.BAD_VALUE, "indicators[1].max_score")
     gbt_data["indicators"][1]["max_score"] = 15
     gbt_data["total_score"]["max"] = 100
-    refused(gbt_data, DataFileError.BAD_VALUE, "total_score")
+    assert_refused(gbt_data, DataFileError.BAD_VALUE, "total_score")
 
 
 @pytest.mark.parametrize(
@@ -85,59 +85,59 @@ def test_item_maxima_must_add_up(gbt_data):
 )
 def test_bands_must_tile_the_total_range(gbt_data, band, field, value, detail):
     gbt_data["bands"][band][field] = value
-    error = refused(gbt_data, DataFileError.BANDS_NOT_TILING, "bands")
+    error = assert_refused(gbt_data, DataFileError.BANDS_NOT_TILING, "bands")
     assert detail in str(error)
 
 
 def test_indicator_grade_bands_must_cover_every_reachable_total(mzt_data):
     mzt_data["indicators"][0]["grading"]["bands"][1]["max"] = 90  # 95 now falls in no band
-    error = refused(mzt_data, DataFileError.BANDS_NOT_TILING, "indicators[0].grading.bands")
+    error = assert_refused(mzt_data, DataFileError.BANDS_NOT_TILING, "indicators[0].grading.bands")
     assert "total 95" in str(error)
 
 
 def test_unknown_adjustment_rule(gbt_data):
     gbt_data["adjustments"][1]["rule"] = "raise_two_levels"
-    error = refused(gbt_data, DataFileError.UNKNOWN_RULE, "adjustments[1].rule")
+    error = assert_refused(gbt_data, DataFileError.UNKNOWN_RULE, "adjustments[1].rule")
     assert "raise_one_level" in str(error)
 
 
 def test_unknown_fact_or_item_in_a_trigger(gbt_data, mzt_data):
     gbt_data["adjustments"][2]["trigger"]["when_any"][0]["fact"] = "falls"
-    refused(gbt_data, DataFileError.UNKNOWN_NAME, "adjustments[2].trigger.when_any[0].fact")
+    assert_refused(gbt_data, DataFileError.UNKNOWN_NAME, "adjustments[2].trigger.when_any[0].fact")
     mzt_data["adjustments"][0]["trigger"]["when_any"][2]["in"] = [3]
-    refused(mzt_data, DataFileError.BAD_VALUE, "adjustments[0].trigger.when_any[2].in")
+    assert_refused(mzt_data, DataFileError.BAD_VALUE, "adjustments[0].trigger.when_any[2].in")
 
 
 def test_unknown_scoring_method_and_stacking(gbt_data):
     gbt_data["adjustment_semantics"]["stacking"] = "unresolved"
-    refused(gbt_data, DataFileError.UNKNOWN_RULE, "adjustment_semantics.stacking")
+    assert_refused(gbt_data, DataFileError.UNKNOWN_RULE, "adjustment_semantics.stacking")
     gbt_data["method"] = "weighted"
-    refused(gbt_data, DataFileError.UNKNOWN_RULE, "method")
+    assert_refused(gbt_data, DataFileError.UNKNOWN_RULE, "method")
 
 
 def test_missing_entry(gbt_data):
     del gbt_data["title_en"]
-    refused(gbt_data, DataFileError.MISSING, "title_en")
+    assert_refused(gbt_data, DataFileError.MISSING, "title_en")
 
 
 def test_combination_table_must_resolve_every_combination(mzt_data):
     table = mzt_data["combination_table"]
     table["supplementary_rules"] = [r for r in table["supplementary_rules"] if r["id"] != "P2"]
-    error = refused(mzt_data, DataFileError.UNRESOLVED, "combination_table.rules")
+    error = assert_refused(mzt_data, DataFileError.UNRESOLVED, "combination_table.rules")
     assert "(2, 0, 0, 0)" in str(error)
 
 
 def test_combination_rules_name_known_grades(mzt_data):
     mzt_data["combination_table"]["rules"][0]["when"]["iadl"] = [0]
-    refused(mzt_data, DataFileError.BAD_VALUE, "combination_table.rules[0].when.iadl")
+    assert_refused(mzt_data, DataFileError.BAD_VALUE, "combination_table.rules[0].when.iadl")
 
 
 def test_grading_rules_must_cover_every_answer_combination(mzt_data):
     bands = mzt_data["indicators"][2]["grading"]["bands"]
     mzt_data["indicators"][2]["grading"]["bands"] = [b for b in bands if b["grade"] != 0]
-    refused(mzt_data, DataFileError.UNRESOLVED, "indicators[2].grading.bands")
+    assert_refused(mzt_data, DataFileError.UNRESOLVED, "indicators[2].grading.bands")
 
 
 def test_skips_must_name_items_of_the_same_indicator(mzt_data):
     mzt_data["indicators"][2]["items"][0]["options"][3]["skips"] = ["stairs"]
-    refused(mzt_data, DataFileError.UNKNOWN_NAME, "items.consciousness.options.skips")
+    assert_refused(mzt_data, DataFileError.UNKNOWN_NAME, "items.consciousness.options.skips")
