@@ -2,7 +2,7 @@
 
 Errors users can cause (answers, assessors, transitions) are ValidationErrors, so pages and the
 API answer 422 with the message. Errors in the data files (a standard or a policy YAML) are
-ValueErrors naming the file and the path of the bad entry: they are programming errors, found
+`eldercare.core.datafiles.DataFileError`s naming the file and the path of the bad entry, found
 when the file is loaded (and by the tests), never by a user.
 """
 
@@ -92,31 +92,3 @@ class RecordError(AssessmentError):
         UNKNOWN_REASON: "未知的评估原因“{reason}” / unknown assessment reason '{reason}'",
         OPEN_EXISTS: "该老人已有未完成的评估，请先完成或取消 / the elder already has an open assessment: finish or cancel it first",
     }
-
-
-class DataFileError(ValueError):
-    """A standard or policy YAML that cannot be used; names the file and the entry's path."""
-
-    MISSING = "missing"
-    BAD_VALUE = "bad_value"
-    DUPLICATE_ITEM = "duplicate_item"
-    SCORE_OUT_OF_RANGE = "score_out_of_range"
-    BANDS_NOT_TILING = "bands_not_tiling"
-    UNKNOWN_RULE = "unknown_rule"
-    UNKNOWN_NAME = "unknown_name"
-    UNRESOLVED = "unresolved"
-
-    MESSAGES = {
-        MISSING: "缺少必填项 / required entry missing",
-        BAD_VALUE: "取值无效：{detail} / invalid value: {detail}",
-        DUPLICATE_ITEM: "项目代码“{item}”重复 / duplicate item code '{item}'",
-        SCORE_OUT_OF_RANGE: "选项分值{score}超出指标范围{lo}～{hi} / option score {score} is outside the indicator's range {lo}–{hi}",
-        BANDS_NOT_TILING: "分级区间未恰好覆盖总分范围：{detail} / the bands do not tile the score range exactly: {detail}",
-        UNKNOWN_RULE: "未知的规则“{rule}”（可用：{known}） / unknown rule '{rule}' (known: {known})",
-        UNKNOWN_NAME: "未知的{kind}“{name}” / unknown {kind} '{name}'",
-        UNRESOLVED: "以下组合无法判定：{detail} / these combinations resolve to nothing: {detail}",
-    }
-
-    def __init__(self, file: str, path: str, code: str, **details):
-        self.file, self.path, self.code, self.details = file, path, code, details
-        super().__init__(f"{file}: {path}: {self.MESSAGES[code].format(**details)}")

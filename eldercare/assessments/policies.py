@@ -14,9 +14,9 @@ import functools
 from dataclasses import dataclass
 from pathlib import Path
 
+from eldercare.core.datafiles import DataFileError, Node, load_yaml
+
 from .choices import CareCategory, DisabilityDegree, LevelCode
-from .errors import DataFileError
-from .loading import Node, load_yaml
 from .standards import FILES
 
 POLICIES_DIR = Path(__file__).parent / "policies"

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
 
+from eldercare.core.datafiles import DataFileError, Node, load_yaml
+
 from . import conditions
-from .errors import DataFileError
 from .facts import FACT_TYPES
-from .loading import Node, load_yaml
 
 STANDARDS_DIR = Path(__file__).parent / "standards"
 FILES = {"GB/T 42195-2022": "gbt_42195_2022.yaml", "MZ/T 039-2013": "mzt_039_2013.yaml"}

@@ -4,8 +4,8 @@ import pytest
 import yaml
 
 from eldercare.assessments.choices import LevelCode, StandardCode
-from eldercare.assessments.errors import DataFileError
 from eldercare.assessments.standards import FILES, STANDARDS_DIR, Method, get_standard, load_standard_file, parse_standard
+from eldercare.core.datafiles import DataFileError
 
 
 def raw(name: str) -> dict:

@@ -1,4 +1,8 @@
-"""Reading the YAML data files with errors that name the file and the path of the bad entry."""
+"""Reading YAML data files (assessment standards, regional policies, entitlement policies) with
+errors that name the file and the path of the bad entry.
+
+Errors in a data file are ValueErrors, not ValidationErrors: they are programming errors, found
+when the file is loaded (and by the tests), never by a user."""
 
 from __future__ import annotations
 
@@ -8,7 +12,33 @@ from pathlib import Path
 
 import yaml
 
-from .errors import DataFileError
+
+class DataFileError(ValueError):
+    """A data file that cannot be used; names the file and the entry's path."""
+
+    MISSING = "missing"
+    BAD_VALUE = "bad_value"
+    DUPLICATE_ITEM = "duplicate_item"
+    SCORE_OUT_OF_RANGE = "score_out_of_range"
+    BANDS_NOT_TILING = "bands_not_tiling"
+    UNKNOWN_RULE = "unknown_rule"
+    UNKNOWN_NAME = "unknown_name"
+    UNRESOLVED = "unresolved"
+
+    MESSAGES = {
+        MISSING: "缺少必填项 / required entry missing",
+        BAD_VALUE: "取值无效：{detail} / invalid value: {detail}",
+        DUPLICATE_ITEM: "项目代码“{item}”重复 / duplicate item code '{item}'",
+        SCORE_OUT_OF_RANGE: "选项分值{score}超出指标范围{lo}～{hi} / option score {score} is outside the indicator's range {lo}–{hi}",
+        BANDS_NOT_TILING: "分级区间未恰好覆盖总分范围：{detail} / the bands do not tile the score range exactly: {detail}",
+        UNKNOWN_RULE: "未知的规则“{rule}”（可用：{known}） / unknown rule '{rule}' (known: {known})",
+        UNKNOWN_NAME: "未知的{kind}“{name}” / unknown {kind} '{name}'",
+        UNRESOLVED: "以下组合无法判定：{detail} / these combinations resolve to nothing: {detail}",
+    }
+
+    def __init__(self, file: str, path: str, code: str, **details):
+        self.file, self.path, self.code, self.details = file, path, code, details
+        super().__init__(f"{file}: {path}: {self.MESSAGES[code].format(**details)}")
 
 
 def load_yaml(path: Path):
