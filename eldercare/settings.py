@@ -101,6 +101,7 @@ INSTALLED_APPS = [
     "eldercare.facilities",
     "eldercare.elders",
     "eldercare.assessments",
+    "eldercare.entitlements",
     "eldercare.demo",
     "eldercare.console",
 ]

@@ -38,6 +38,9 @@ class Cap(enum.StrEnum):
     ASSESS = "assess"  # enter and submit ability assessments (also needs a valid assessor qualification)
     MANAGE_ASSESSMENTS = "manage_assessments"  # schedule, review, make effective, cancel
     MANAGE_ASSESSORS = "manage_assessors"  # record assessor qualifications (民政 certify assessors, MZ/T 039-2013 4.2.1)
+    VIEW_ENTITLEMENTS = "view_entitlements"  # allowance accounts, their ledger, eligibility explained
+    MANAGE_ENTITLEMENTS = "manage_entitlements"  # run issuance and expiry, adjust accounts, simulate policies
+    SPEND_ALLOWANCE = "spend_allowance"  # draw allowance hours for a service delivered
 
 
 class ScopeKind(enum.StrEnum):
@@ -58,25 +61,28 @@ _OFFICER = {
     Cap.VIEW_REGIONS,
     Cap.MANAGE_ASSESSMENTS,
     Cap.ASSESS,
+    Cap.VIEW_ENTITLEMENTS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.SYSTEM_ADMIN: frozenset(Cap),
-    Role.CIVIL_CITY: frozenset(_OFFICER | {Cap.MANAGE_ASSESSORS}),
-    Role.CIVIL_COUNTY: frozenset(_OFFICER),
+    # Allowances are issued and adjusted by the civil-affairs offices that fund them (city, county).
+    Role.CIVIL_CITY: frozenset(_OFFICER | {Cap.MANAGE_ASSESSORS, Cap.MANAGE_ENTITLEMENTS}),
+    Role.CIVIL_COUNTY: frozenset(_OFFICER | {Cap.MANAGE_ENTITLEMENTS}),
     Role.CIVIL_STREET: frozenset(_OFFICER),
     Role.COMMUNITY_WORKER: frozenset(_OFFICER),
     # Centre operators plan services for the elders around them: masked identities, no health data
     # (care needs reach them through assessments and orders).
-    Role.CENTER_OPERATOR: frozenset({Cap.VIEW_ELDERS, Cap.EXPORT_ELDERS, Cap.VIEW_REGIONS}),
+    Role.CENTER_OPERATOR: frozenset({Cap.VIEW_ELDERS, Cap.EXPORT_ELDERS, Cap.VIEW_REGIONS, Cap.VIEW_ENTITLEMENTS, Cap.SPEND_ALLOWANCE}),
     Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
     Role.FAMILY_DOCTOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
     # Providers, caregivers and volunteers reach elders through orders and visits, not the registry.
-    Role.PROVIDER_ADMIN: frozenset(),
-    Role.CAREGIVER: frozenset(),
+    # They draw allowance hours for the services they deliver (the order, not the registry, links them).
+    Role.PROVIDER_ADMIN: frozenset({Cap.SPEND_ALLOWANCE}),
+    Role.CAREGIVER: frozenset({Cap.SPEND_ALLOWANCE}),
     Role.VOLUNTEER: frozenset(),
-    Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH}),
-    Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH}),
+    Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS}),
+    Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS}),
     # Agency assessors reach elders only through the assessments assigned to them.
     Role.ASSESSOR: frozenset({Cap.ASSESS}),
 }

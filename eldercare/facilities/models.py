@@ -5,6 +5,8 @@ needs only where an elder living in an institution lives, and the institution's
 ownership (some subsidies depend on it).
 """
 
+import datetime as dt
+
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -41,3 +43,43 @@ class Institution(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class StayKind(models.TextChoices):
+    LONG_TERM = "long_term", _("长期入住")
+    RESPITE = "respite", _("短期托养（喘息）")
+
+
+# A long-term stay is in an institution (养老机构); a respite stay (托养) in a home-care facility
+# (杭政办函〔2020〕47号 第12条: "在居家养老服务机构中进行托养服务").
+STAY_FACILITIES = {
+    StayKind.LONG_TERM: {FacilityKind.INSTITUTION},
+    StayKind.RESPITE: set(FacilityKind) - {FacilityKind.INSTITUTION},
+}
+
+
+class Stay(models.Model):
+    """An elder's stay in a facility over a period: living in an institution, or a respite stay
+    (托养) in a home-care facility. Subsidies paid by the day (pro rata) count these days."""
+
+    elder = models.ForeignKey("elders.Elder", verbose_name=_("老年人"), on_delete=models.CASCADE, related_name="stays")
+    facility = models.ForeignKey(Institution, verbose_name=_("机构"), on_delete=models.PROTECT, related_name="stays")
+    kind = models.CharField(_("类型"), max_length=20, choices=StayKind.choices)
+    start = models.DateField(_("入住日期"))
+    end = models.DateField(_("离开日期"), null=True, blank=True, help_text=_("最后一个在住日；空表示仍在住"))
+    recorded_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("入住与托养")
+        verbose_name_plural = _("入住与托养")
+        ordering = ["elder", "start"]
+        indexes = [models.Index(fields=["start", "end"], name="stay_dates")]
+        constraints = [models.CheckConstraint(condition=Q(end__isnull=True) | Q(end__gte=F("start")), name="stay_dates_ordered")]
+
+    def __str__(self) -> str:
+        return f"{self.facility}（{self.get_kind_display()}，{self.start}—{self.end or ''}）"
+
+    def days_in(self, first: dt.date, last: dt.date) -> int:
+        """Days of this stay between `first` and `last` inclusive (both the arrival and the last day count)."""
+        lo, hi = max(self.start, first), min(self.end or last, last)
+        return max((hi - lo).days + 1, 0)

@@ -32,6 +32,17 @@ def code_prefix(code: str, level: int) -> str:
     return code[: PREFIX_LENGTH[Level(level)]]
 
 
+def prefix_of_code(code: str) -> str:
+    """The prefix that identifies a region given only its 12-digit code: the code without its
+    trailing all-zero levels (330100000000 → 3301, 330102001000 → 330102001)."""
+    if not (len(code) == CODE_LENGTH and code.isdigit()):
+        raise ValueError(f"not a 12-digit region code: {code!r}")
+    for length in (2, 4, 6, 9):
+        if code[length:] == "0" * (CODE_LENGTH - length):
+            return code[:length]
+    return code
+
+
 def subtree_bounds(code: str, level: int) -> tuple[str, str]:
     """Inclusive bounds of every 12-digit code under (and including) a region."""
     prefix = code_prefix(code, level)

@@ -1,0 +1,164 @@
+"""Deciding what an elder is entitled to in a month, and explaining why.
+
+`grant` is the fast path (a batch of a million elders); `decide` takes the same steps and keeps
+every check with the elder's fact that mattered, for the explanation page and the API. A test
+holds the two to the same answers.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+
+from .facts import Facts, StayFact
+from .policy import Basis, Benefit, FactsOn, Policy, Tier, format_amount, month_last_day
+
+
+@dataclass(frozen=True)
+class Grant:
+    benefit: Benefit
+    tier: Tier
+    amount: int  # stored unit
+    days: int | None = None  # stay-based benefits: the days counted
+    stay_ids: tuple[int, ...] = ()
+
+    @property
+    def label(self) -> str:
+        return format_amount(self.amount, self.benefit.unit)
+
+
+@dataclass(frozen=True)
+class Check:
+    requirement: str
+    fact: str
+    ok: bool
+
+
+@dataclass(frozen=True)
+class TierResult:
+    tier: Tier
+    checks: tuple[Check, ...]
+
+    @property
+    def ok(self) -> bool:
+        return all(c.ok for c in self.checks)
+
+
+@dataclass
+class Decision:
+    benefit: Benefit
+    month: dt.date
+    grant: Grant | None
+    reason: str  # one line: granted what by which tier, or why not
+    tiers: list[TierResult] = field(default_factory=list)
+    excluded_by: str | None = None  # the benefit key that won an exclusion
+
+
+def facts_day(benefit: Benefit, month: dt.date) -> dt.date:
+    return month if benefit.facts_on == FactsOn.MONTH_START else month_last_day(month)
+
+
+def _counted_days(benefit: Benefit, stays: list[StayFact], facts: Facts, month: dt.date) -> int:
+    first, last = month, month_last_day(month)
+    if facts.left_on is not None:
+        last = min(last, facts.left_on - dt.timedelta(days=1))
+    days = 0
+    for stay in stays:
+        stop = last
+        if benefit.stay and benefit.stay.max_days_per_stay:
+            # Only the first N days of a stay count (托养服务30天以内).
+            stop = min(stop, stay.start + dt.timedelta(days=benefit.stay.max_days_per_stay - 1))
+        days += stay.days_in(first, stop) if stop >= first else 0
+    return days
+
+
+def _amount(benefit: Benefit, tier: Tier, days: int | None, month: dt.date) -> int:
+    if benefit.basis == Basis.MONTHLY:
+        return tier.amount
+    assert days is not None
+    if benefit.basis == Basis.STAY_MONTH:
+        in_month = month_last_day(month).day
+        # 不满1个月按天折算: the monthly amount × days / days in the month, rounded half up to the unit.
+        amount = (2 * tier.amount * days + in_month) // (2 * in_month)
+    else:
+        amount = tier.amount * days
+    return min(amount, benefit.monthly_cap) if benefit.monthly_cap is not None else amount
+
+
+def _stays(benefit: Benefit, facts: Facts) -> list[StayFact]:
+    rule = benefit.stay
+    return [s for s in facts.stays if rule.matches(s)] if rule else []
+
+
+def grant(benefit: Benefit, facts: Facts, month: dt.date) -> Grant | None:
+    """The amount `benefit` grants the elder for `month`, or None. `facts` must be taken on
+    `facts_day(benefit, month)`."""
+    if benefit.basis == Basis.MONTHLY:
+        if not facts.registered_on(facts.on):
+            return None
+        stays, days = [], None
+    else:
+        if not facts.registered_on(month):
+            return None
+        stays = _stays(benefit, facts)
+        if not stays:
+            return None
+        days = _counted_days(benefit, stays, facts, month)
+        if days == 0:
+            return None
+    for tier in benefit.tiers:
+        if tier.matches(facts):
+            amount = _amount(benefit, tier, days, month)
+            return Grant(benefit, tier, amount, days, tuple(s.id for s in stays)) if amount > 0 else None
+    return None
+
+
+def decide(benefit: Benefit, facts: Facts, month: dt.date) -> Decision:
+    """`grant`, explained: every tier tried, every condition with the elder's fact."""
+    given = grant(benefit, facts, month)
+    tiers = [TierResult(t, tuple(Check(c.requirement, c.fact(facts), c.test(facts)) for c in t.conditions)) for t in benefit.tiers]
+    if given is not None:
+        days = f"，{given.days}天 / {given.days} days" if given.days is not None else ""
+        reason = f"符合“{given.tier.id}”档：{given.label}{days} / tier {given.tier.id}: {given.label}"
+        return Decision(benefit, month, given, reason, tiers)
+    if benefit.basis == Basis.MONTHLY and not facts.registered_on(facts.on):
+        reason = f"{facts.on}时已不在册 / not on the register on {facts.on}"
+    elif benefit.basis != Basis.MONTHLY and not _stays(benefit, facts):
+        reason = "本月无符合条件的入住或托养记录 / no qualifying stay this month"
+    elif not any(t.ok for t in tiers):
+        reason = "不符合任何一档条件 / meets the conditions of no tier"
+    else:
+        reason = "符合条件但本月计入天数为零 / eligible, but no days count this month"
+    return Decision(benefit, month, None, reason, tiers)
+
+
+def resolve_exclusions(policy: Policy, granted: dict[str, object], issued: frozenset[str] = frozenset()) -> dict[str, str]:
+    """Benefit key → the key that excludes it, among `granted` (keys with a grant) and `issued`
+    (keys already issued to the elder for the month, which hold their place whatever the facts now say)."""
+    excluded: dict[str, str] = {}
+    for rule in policy.exclusions:
+        holders = [k for k in rule.benefits if k in issued] or [k for k in rule.benefits if k in granted]
+        if holders:
+            winner = holders[0]
+            for key in rule.benefits:
+                if key != winner and key in granted and key not in issued:
+                    excluded[key] = winner
+    return excluded
+
+
+def decide_policy(
+    policy: Policy, facts_by_day: dict[dt.date, Facts], month: dt.date, issued: frozenset[str] = frozenset()
+) -> list[Decision]:
+    """Every benefit of `policy` for one elder in `month`, exclusions applied. `facts_by_day` holds
+    the elder's facts on each day the policy's benefits look at."""
+    decisions = [decide(b, facts_by_day[facts_day(b, month)], month) for b in policy.benefits.values()]
+    excluded = resolve_exclusions(policy, {d.benefit.key: d.grant for d in decisions if d.grant}, issued)
+    for decision in decisions:
+        winner = excluded.get(decision.benefit.key)
+        if winner:
+            other = policy.benefits[winner].name
+            rule = next(r for r in policy.exclusions if winner in r.benefits and decision.benefit.key in r.benefits)
+            decision.excluded_by = winner
+            decision.reason = f"与“{other}”不同时享受（{rule.citation}） / not combined with {winner}"
+            decision.grant = None
+    return decisions

@@ -1,0 +1,57 @@
+"""Writes of facilities: stays of elders in institutions and home-care facilities."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Q
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.elders.models import Elder
+
+from . import errors
+from .models import STAY_FACILITIES, Institution, Stay, StayKind
+
+
+def _check_overlap(elder: Elder, start: dt.date, end: dt.date | None, exclude: int | None = None) -> None:
+    others = Stay.objects.filter(elder=elder).exclude(pk=exclude).filter(Q(end__isnull=True) | Q(end__gte=start))
+    if end is not None:
+        others = others.filter(start__lte=end)
+    clash = others.order_by("start").first()
+    if clash:
+        raise ValidationError({"start": errors.ERR_STAY_OVERLAP.format(start=clash.start)})
+
+
+@transaction.atomic
+def stay_record(*, actor, elder: Elder, facility: Institution, kind: str, start: dt.date, end: dt.date | None = None) -> Stay:
+    """Record a stay; an elder is in one place at a time, so stays never overlap."""
+    require(actor, Cap.EDIT_ELDERS)
+    if not scope_for(actor).covers_region(elder.residence_id):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    if kind not in StayKind.values or facility.kind not in STAY_FACILITIES[StayKind(kind)]:
+        raise ValidationError({"facility": errors.ERR_STAY_FACILITY})
+    if end is not None and end < start:
+        raise ValidationError({"end": errors.ERR_STAY_DATES})
+    Elder.objects.select_for_update().filter(pk=elder.pk).first()  # serialise stays of one elder
+    _check_overlap(elder, start, end)
+    with set_actor(actor):
+        return Stay.objects.create(elder=elder, facility=facility, kind=kind, start=start, end=end)
+
+
+@transaction.atomic
+def stay_end(*, actor, stay: Stay, end: dt.date) -> Stay:
+    require(actor, Cap.EDIT_ELDERS)
+    if not scope_for(actor).covers_region(stay.elder.residence_id):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    if stay.end is not None:
+        raise ValidationError({"end": errors.ERR_STAY_ENDED.format(end=stay.end)})
+    if end < stay.start:
+        raise ValidationError({"end": errors.ERR_STAY_DATES})
+    with set_actor(actor):
+        stay.end = end
+        stay.save(update_fields=["end"])
+    return stay
