@@ -95,6 +95,7 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "ninja",
     "auditlog",
+    "django_tasks_db",
     "eldercare.core",
     "eldercare.regions",
     "eldercare.accounts",
@@ -151,6 +152,18 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "timeout": 20,
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
+
+# Background tasks through Django's tasks interface. "database" (the default) keeps the queue in
+# the platform's own database and needs only `manage.py db_worker` running, no other server;
+# "immediate" runs a task when it is enqueued (tests, one-off scripts).
+TASK_BACKENDS = {
+    "database": "django_tasks_db.DatabaseBackend",
+    "immediate": "django.tasks.backends.immediate.ImmediateBackend",
+}
+_tasks = os.environ.get("ELDERCARE_TASKS", "database")
+if _tasks not in TASK_BACKENDS:
+    raise ImproperlyConfigured(f"ELDERCARE_TASKS must be one of {', '.join(TASK_BACKENDS)}, not {_tasks!r}")
+TASKS = {"default": {"BACKEND": TASK_BACKENDS[_tasks], "QUEUES": ["default"]}}
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "accounts.User"

@@ -59,7 +59,7 @@ class Facts:
         return self.left_on is None or self.left_on > day
 
 
-def _bounds(region_code: str) -> tuple[str, str]:
+def subtree_bounds_of(region_code: str) -> tuple[str, str]:
     prefix = prefix_of_code(region_code)
     return prefix.ljust(12, "0"), prefix.ljust(12, "9")
 
@@ -72,7 +72,7 @@ def load_facts(*, on: dt.date, month: dt.date, region_code: str | None = None, e
     last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
     registered = Q(status=ElderStatus.ACTIVE) | Q(status_date__gte=month)
     if region_code is not None:
-        lo, hi = _bounds(region_code)
+        lo, hi = subtree_bounds_of(region_code)
         elders = ElderModel.objects.filter(residence_id__gte=lo, residence_id__lte=hi)
         related = {"elder__residence_id__gte": lo, "elder__residence_id__lte": hi}
         rural = set(Region.objects.filter(level=Level.COMMUNITY, is_rural=True, code__gte=lo, code__lte=hi).values_list("code", flat=True))

@@ -55,7 +55,11 @@ class IssuanceRun(models.Model):
         verbose_name = _("津贴发放批次")
         verbose_name_plural = _("津贴发放批次")
         ordering = ["-requested_at"]
-        constraints = [models.CheckConstraint(condition=Q(month__day=1), name="run_month_first_day")]
+        constraints = [
+            models.CheckConstraint(condition=Q(month__day=1), name="run_month_first_day"),
+            # One run of a region and month works at a time (a second start fails on this).
+            models.UniqueConstraint(fields=["region", "month"], condition=Q(status="running"), name="run_one_running"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.region} {self.month:%Y-%m}"

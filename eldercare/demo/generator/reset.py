@@ -9,6 +9,7 @@ from django.db import models, transaction
 
 from eldercare.accounts.models import User
 from eldercare.elders.models import Elder, Household
+from eldercare.entitlements.models import Account, Entry, IssuanceRun
 from eldercare.facilities.models import Institution
 from eldercare.regions.models import Region
 
@@ -67,6 +68,9 @@ def reset_demo_data(log: Log = print) -> None:
     started = time.perf_counter()
     log("清除演示数据 / deleting demo data")
     with transaction.atomic():
+        # The ledger refers to itself (a reversal to its spend): it goes whole, before the elders.
+        for ledger_model in (Entry, Account, IssuanceRun):
+            _wipe(ledger_model._base_manager.all(), log)
         _wipe(Elder._base_manager.all(), log)
         _wipe(Household._base_manager.all(), log)
         _wipe(Institution._base_manager.all(), log)

@@ -1,0 +1,40 @@
+"""Bulk inserts that skip rows a unique constraint already holds: COPY on PostgreSQL, executemany
+elsewhere. Values must already be what the database stores (ints, strings, dates, datetimes)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from django.db import connection, models
+
+
+def insert_new(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING for many rows: the run that gets there first keeps its row."""
+    if not rows:
+        return
+    qn = connection.ops.quote_name
+    table = qn(model._meta.db_table)
+    columns = ", ".join(qn(model._meta.get_field(name).column) for name in fields)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            # COPY cannot skip conflicts: copy into a scratch table, then insert from it.
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_scratch AS SELECT {columns} FROM {table} WITH NO DATA")
+            cursor.execute("TRUNCATE bulk_scratch")
+            with cursor.cursor.copy(f"COPY bulk_scratch ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM bulk_scratch ON CONFLICT DO NOTHING")
+            cursor.execute("DROP TABLE bulk_scratch")
+        else:
+            marks = ", ".join(["%s"] * len(fields))
+            prepared = [[_adapt(v) for v in row] for row in rows]
+            cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", prepared)
+
+
+def _adapt(value):
+    if isinstance(value, dt.datetime):
+        return connection.ops.adapt_datetimefield_value(value)
+    if isinstance(value, dt.date):
+        return connection.ops.adapt_datefield_value(value)
+    return value

@@ -1,0 +1,201 @@
+"""Monthly issuance: open each elder's allowance accounts for a month, for a whole region.
+
+An officer requests a run (`issuance_request`); a background task executes it
+(`issuance_execute`), county by county, each county in its own transaction. Re-running a month is
+safe: an account exists at most once per elder, benefit and month (a unique constraint, and the
+insert skips rows already there), so a re-run opens only what is missing — the elders who became
+eligible since, or the counties an interrupted run did not reach.
+
+Benefits paid per day of a stay are issued once the month has ended (their days are known then);
+a run during the month skips them and says so in its summary.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Count, Sum
+from django.utils import timezone
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.assessments.policies import add_months
+from eldercare.core.bulk import insert_new
+from eldercare.regions.models import Level, Region
+
+from .. import errors
+from ..engine import facts_day, grant, resolve_exclusions
+from ..facts import load_facts, subtree_bounds_of
+from ..models import Account, EntryKind, IssuanceRun, RunStatus, Unit
+from ..policy import Basis, Benefit, Policy, month_last_day, policies_for
+from ..policy import Unit as PolicyUnit
+
+STORED_UNIT = {PolicyUnit.HOUR: Unit.MINUTES, PolicyUnit.YUAN: Unit.FEN}
+
+
+def _check_month(month: dt.date, today: dt.date) -> None:
+    if month.day != 1 or month > add_months(today.replace(day=1), 1):
+        raise ValidationError({"month": errors.ERR_MONTH})
+
+
+@transaction.atomic
+def issuance_request(*, actor, region: Region, month: dt.date) -> IssuanceRun:
+    """Queue the issuance of `month` for `region`'s subtree; the task starts once this commits."""
+    require(actor, Cap.MANAGE_ENTITLEMENTS)
+    if not scope_for(actor).covers_region(region.code):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    _check_month(month, timezone.localdate())
+    run = IssuanceRun.objects.create(region=region, month=month, requested_by=actor)
+    from ..tasks import issue_month
+
+    transaction.on_commit(lambda: issue_month.enqueue(run.pk))
+    return run
+
+
+def _units(region: Region) -> list[str]:
+    """The counties (or the region itself, below county level) a run works through one at a time."""
+    if region.level >= Level.COUNTY:
+        return [region.code]
+    return list(Region.objects.subtree(region).filter(level=Level.COUNTY).order_by("code").values_list("code", flat=True))
+
+
+def _due_benefits(policies: list[Policy], month: dt.date, today: dt.date) -> tuple[list[tuple[Policy, Benefit]], list[str]]:
+    due, skipped = [], []
+    for policy in policies:
+        for benefit in policy.benefits.values():
+            if benefit.basis != Basis.MONTHLY and today <= month_last_day(month):
+                skipped.append(benefit.code)
+            else:
+                due.append((policy, benefit))
+    return due, skipped
+
+
+def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
+    """Open the missing accounts of one county for the run's month; returns the elders considered."""
+    month = run.month
+    policies = policies_for(unit_code, month)
+    due, _ = _due_benefits(policies, month, today)
+    if not due:
+        return 0
+    days = sorted({facts_day(b, month) for _, b in due})
+    base = load_facts(on=days[0], month=month, region_code=unit_code)
+    facts_on = {days[0]: base}
+    for day in days[1:]:
+        # Later-day facts matter only to benefits paid for stays: load them for elders with a stay.
+        with_stays = [e for e, f in base.items() if f.stays]
+        facts_on[day] = load_facts(on=day, month=month, elder_ids=with_stays) if with_stays else {}
+    existing: dict[int, set[str]] = defaultdict(set)
+    lo, hi = subtree_bounds_of(unit_code)
+    for elder_id, policy_id, benefit in Account.objects.filter(
+        month=month, elder__residence_id__gte=lo, elder__residence_id__lte=hi
+    ).values_list("elder_id", "policy", "benefit"):
+        existing[elder_id].add(f"{policy_id}/{benefit}")
+
+    now = timezone.now()
+    rows: list[tuple] = []
+    by_policy: dict[str, list[Benefit]] = defaultdict(list)
+    for policy, benefit in due:
+        by_policy[policy.id].append(benefit)
+    policy_of = {p.id: p for p in policies}
+    for elder_id, facts in base.items():
+        had = existing.get(elder_id, ())
+        for policy_id, benefits in by_policy.items():
+            policy = policy_of[policy_id]
+            if not policy.covers(facts.residence):
+                continue
+            grants = {}
+            for benefit in benefits:
+                day = facts_day(benefit, month)
+                day_facts = facts if day == days[0] else facts_on[day].get(elder_id)
+                if day_facts is None:
+                    continue
+                given = grant(benefit, day_facts, month)
+                if given is not None:
+                    grants[benefit.key] = given
+            if not grants:
+                continue
+            issued = frozenset(code.split("/", 1)[1] for code in had if code.startswith(policy_id + "/"))
+            excluded = resolve_exclusions(policy, grants, issued) if policy.exclusions and len(grants) + len(issued) > 1 else {}
+            for key, given in grants.items():
+                code = given.benefit.code
+                if key in excluded or code in had:
+                    continue
+                expires = month_last_day(add_months(month, given.benefit.expiry.months_after)) if given.benefit.expiry is not None else None
+                rows.append(
+                    (
+                        elder_id,
+                        policy_id,
+                        key,
+                        month,
+                        STORED_UNIT[given.benefit.unit],
+                        given.tier.id,
+                        facts.residence,
+                        given.amount,
+                        given.amount,
+                        expires,
+                        run.pk,
+                        now,
+                    )
+                )
+    with transaction.atomic():
+        insert_new(
+            Account,
+            ["elder", "policy", "benefit", "month", "unit", "tier", "region", "issued", "balance", "expires_on", "run", "created_at"],
+            rows,
+        )
+        # The issue entries of the accounts this run opened, in one statement; an account another
+        # run opened first is not this run's, so it gets no second entry.
+        _issue_entries(run, now)
+    return len(base)
+
+
+def _issue_entries(run: IssuanceRun, now: dt.datetime) -> None:
+    from ..models import Entry
+
+    qn = connection.ops.quote_name
+    entry, account = qn(Entry._meta.db_table), qn(Account._meta.db_table)
+    concat = "'issue:' || CAST(a.id AS TEXT)"
+    at = connection.ops.adapt_datetimefield_value(now)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"INSERT INTO {entry} (account_id, kind, amount, balance_after, {qn('key')}, reference, note, at) "
+            f"SELECT a.id, %s, a.issued, a.issued, {concat}, '', '', %s FROM {account} a "
+            f"WHERE a.run_id = %s AND NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.account_id = a.id AND e.kind = %s)",
+            [EntryKind.ISSUE, at, run.pk, EntryKind.ISSUE],
+        )
+
+
+def issuance_execute(*, run_id: int, today: dt.date | None = None) -> IssuanceRun:
+    """Execute a queued run (the background task). Only one run of a region and month works at a
+    time: a second finds the first's lock and fails with a clear error."""
+    today = today or timezone.localdate()
+    run = IssuanceRun.objects.get(pk=run_id)
+    try:
+        with transaction.atomic():
+            IssuanceRun.objects.filter(pk=run.pk).update(status=RunStatus.RUNNING, started_at=timezone.now())
+    except IntegrityError:
+        IssuanceRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, error=errors.ERR_RUN_BUSY, finished_at=timezone.now())
+        run.refresh_from_db()
+        return run
+    try:
+        considered = sum(issue_unit(run, unit_code, today) for unit_code in _units(run.region))
+        _, skipped = _due_benefits(policies_for(run.region.code, run.month), run.month, today)
+        # What this run opened, counted from the accounts themselves: a concurrent run that got to an
+        # elder first opened that account, not this one.
+        opened = Account.objects.filter(run=run).order_by().values("policy", "benefit").annotate(accounts=Count("pk"), amount=Sum("issued"))
+        benefits = {f"{row['policy']}/{row['benefit']}": {"accounts": row["accounts"], "amount": row["amount"]} for row in opened}
+        IssuanceRun.objects.filter(pk=run.pk).update(
+            status=RunStatus.DONE,
+            finished_at=timezone.now(),
+            elders_considered=considered,
+            accounts_opened=sum(b["accounts"] for b in benefits.values()),
+            summary={"benefits": dict(sorted(benefits.items())), "skipped": sorted(skipped)},
+        )
+    except Exception as exc:
+        IssuanceRun.objects.filter(pk=run.pk).update(status=RunStatus.FAILED, finished_at=timezone.now(), error=repr(exc)[:2000])
+        raise
+    run.refresh_from_db()
+    return run
