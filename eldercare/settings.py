@@ -102,6 +102,7 @@ INSTALLED_APPS = [
     "eldercare.facilities",
     "eldercare.elders",
     "eldercare.assessments",
+    "eldercare.services",
     "eldercare.entitlements",
     "eldercare.demo",
     "eldercare.console",

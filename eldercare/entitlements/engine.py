@@ -21,6 +21,7 @@ class Grant:
     amount: int  # stored unit
     days: int | None = None  # stay-based benefits: the days counted
     stay_ids: tuple[int, ...] = ()
+    facility_id: int | None = None  # stay-based benefits: the facility of the stay with the most days
 
     @property
     def label(self) -> str:
@@ -109,7 +110,13 @@ def grant(benefit: Benefit, facts: Facts, month: dt.date) -> Grant | None:
     for tier in benefit.tiers:
         if tier.matches(facts):
             amount = _amount(benefit, tier, days, month)
-            return Grant(benefit, tier, amount, days, tuple(s.id for s in stays)) if amount > 0 else None
+            if amount <= 0:
+                return None
+            if not stays:
+                return Grant(benefit, tier, amount)
+            last = month_last_day(month)
+            payee = max(stays, key=lambda s: s.days_in(month, last)).facility_id
+            return Grant(benefit, tier, amount, days, tuple(s.id for s in stays), payee)
     return None
 
 

@@ -77,6 +77,10 @@ class Account(models.Model):
     issued = models.BigIntegerField(_("核定额度"))
     balance = models.BigIntegerField(_("余额"))
     expires_on = models.DateField(_("有效期至"), null=True, blank=True)
+    # Benefits paid for a stay are owed to the facility of the stay (the one with the most days).
+    facility = models.ForeignKey(
+        "facilities.Institution", verbose_name=_("入住机构"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
     run = models.ForeignKey(
         IssuanceRun, verbose_name=_("发放批次"), on_delete=models.PROTECT, null=True, blank=True, related_name="accounts"
     )
@@ -123,6 +127,12 @@ class Entry(models.Model):
         "self", verbose_name=_("冲正的记录"), on_delete=models.PROTECT, null=True, blank=True, related_name="reversal"
     )
     reference = models.CharField(_("业务单据"), max_length=100, blank=True, default="")  # e.g. the service order
+    # Spends and their reversals: who delivered the service, and what it is worth to them in fen
+    # (the hours' price; for yuan benefits the amount itself). Settlement sums these.
+    provider = models.ForeignKey(
+        "services.Provider", verbose_name=_("服务商"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    value = models.BigIntegerField(_("结算金额（分）"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True, default="")
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
@@ -147,6 +157,10 @@ class Entry(models.Model):
                 name="entry_sign_by_kind",
             ),
             models.CheckConstraint(condition=Q(reverses__isnull=True) | Q(kind=EntryKind.REVERSE), name="entry_only_reversal_reverses"),
+            models.CheckConstraint(
+                condition=~Q(kind__in=[EntryKind.SPEND, EntryKind.REVERSE]) | Q(provider__isnull=False, value__isnull=False),
+                name="entry_spend_has_provider",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -159,3 +173,70 @@ class Entry(models.Model):
 
     def delete(self, *args, **kwargs):
         raise TypeError("ledger entries are append-only")
+
+
+class SettlementStatus(models.TextChoices):
+    OPEN = "open", _("待确认")
+    LOCKED = "locked", _("已锁定")
+
+
+class Settlement(models.Model):
+    """What the government owes for a month in a region, line by line; once locked, the month's
+    accounts in the region can no longer change."""
+
+    region = models.ForeignKey("regions.Region", verbose_name=_("区域"), on_delete=models.PROTECT, related_name="+")
+    month = models.DateField(_("月份"))
+    status = models.CharField(_("状态"), max_length=10, choices=SettlementStatus.choices, default=SettlementStatus.OPEN)
+    prepared_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("编制人"), on_delete=models.PROTECT, related_name="+")
+    prepared_at = models.DateTimeField(_("编制时间"), default=timezone.now)
+    locked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("锁定人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    locked_at = models.DateTimeField(_("锁定时间"), null=True, blank=True)
+    total = models.BigIntegerField(_("应付合计（分）"), default=0)
+
+    class Meta:
+        verbose_name = _("月度结算")
+        verbose_name_plural = _("月度结算")
+        ordering = ["-month", "region"]
+        constraints = [
+            models.UniqueConstraint(fields=["region", "month"], name="settlement_one_per_region_month"),
+            models.CheckConstraint(condition=Q(month__day=1), name="settlement_month_first_day"),
+            models.CheckConstraint(
+                condition=Q(status="open") | Q(locked_by__isnull=False, locked_at__isnull=False), name="settlement_locked_has_who"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.region} {self.month:%Y-%m}"
+
+
+class SettlementLine(models.Model):
+    settlement = models.ForeignKey(Settlement, verbose_name=_("结算"), on_delete=models.CASCADE, related_name="lines")
+    provider = models.ForeignKey(
+        "services.Provider", verbose_name=_("服务商"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    facility = models.ForeignKey(
+        "facilities.Institution", verbose_name=_("机构"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    policy = models.CharField(_("政策"), max_length=60)
+    benefit = models.CharField(_("待遇"), max_length=60)
+    unit = models.CharField(_("单位"), max_length=10, choices=Unit.choices)
+    quantity = models.BigIntegerField(_("数量（分钟或分）"))
+    amount = models.BigIntegerField(_("应付金额（分）"))
+    records = models.PositiveIntegerField(_("记录数"))
+    elders = models.PositiveIntegerField(_("服务人数"))
+
+    class Meta:
+        verbose_name = _("结算明细")
+        verbose_name_plural = _("结算明细")
+        ordering = ["settlement", "policy", "benefit", "id"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(provider__isnull=False, facility__isnull=True) | Q(provider__isnull=True, facility__isnull=False),
+                name="line_one_payee",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.provider or self.facility} {self.policy}/{self.benefit}"

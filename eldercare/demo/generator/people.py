@@ -19,6 +19,7 @@ from eldercare.elders import idnumber
 from eldercare.elders.models import Consent, ConsentKind, Contact, Elder, ElderGroup, ElderStatus, Household, LivingStatus, Relation, Sex
 from eldercare.elders.selectors import years_before
 from eldercare.elders.services import mask_phone
+from eldercare.facilities.models import Stay, StayKind
 
 from .. import data
 from .assessments import Assessments
@@ -229,6 +230,24 @@ class People:
                 "updated_at": self.now,
             },
         )
+        if home.institution:
+            # Moved in 1 to 46 months ago (from the id, not the random stream, so the rest of the
+            # city stays as it was); a stay ends when the elder left the register.
+            start = self.today - dt.timedelta(days=30 + elder_id * 37 % 1_400)
+            if status_date is not None and status_date < start:
+                start = status_date - dt.timedelta(days=200)
+            self.writer.add(
+                Stay,
+                {
+                    "id": self.writer.take_id(Stay),
+                    "elder_id": elder_id,
+                    "facility_id": home.institution["id"],
+                    "kind": StayKind.LONG_TERM,
+                    "start": start,
+                    "end": status_date,
+                    "recorded_at": self.now,
+                },
+            )
         memberships, health = priority_groups(rng, self.today, age)
         for group, level, valid_from, valid_to, source in memberships:
             self.writer.add(

@@ -34,7 +34,7 @@ def _wipe(qs: models.QuerySet, log: Log, depth: int = 0) -> int:
 
     Rows pointing at them are deleted too (CASCADE, PROTECT, RESTRICT: all demo
     data), or set to NULL (SET_NULL); a self-reference is fine only when the whole
-    table goes.
+    table goes, or when no row of the part is referred to.
     """
     if depth > 12:
         raise RuntimeError("relations too deep to wipe")
@@ -42,7 +42,7 @@ def _wipe(qs: models.QuerySet, log: Log, depth: int = 0) -> int:
     for rel in _reverse_relations(model):
         related, fk = rel.related_model, rel.field
         if related is model:
-            if qs.query.where:
+            if qs.query.where and related._base_manager.filter(**{f"{fk.name}__in": qs}).exists():
                 raise RuntimeError(f"cannot wipe part of self-referencing {model.__name__}")
             continue
         dependents = related._base_manager.filter(**{f"{fk.name}__in": qs})

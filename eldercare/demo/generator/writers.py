@@ -17,13 +17,13 @@ from django.db.models import Max
 from eldercare.assessments.models import Assessment
 from eldercare.core.crypto import EncryptedTextField, encrypt
 from eldercare.elders.models import Consent, Contact, Elder, ElderGroup, Household
-from eldercare.facilities.models import Institution
+from eldercare.facilities.models import Institution, Stay
 
 
 class Writer:
     """Buffers rows (dicts of attname → value, same keys for one model) and writes them in FK order."""
 
-    ORDER = (Institution, Household, Elder, ElderGroup, Contact, Consent, Assessment)
+    ORDER = (Institution, Household, Elder, Stay, ElderGroup, Contact, Consent, Assessment)
     name = ""
 
     def __init__(self):

@@ -96,46 +96,55 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
 
     now = timezone.now()
     rows: list[tuple] = []
-    by_policy: dict[str, list[Benefit]] = defaultdict(list)
-    for policy, benefit in due:
-        by_policy[policy.id].append(benefit)
-    policy_of = {p.id: p for p in policies}
+    # Per policy, what does not change from elder to elder: each benefit's facts, unit and expiry.
+    plans = []
+    for policy in policies:
+        steps = []
+        for p, benefit in due:
+            if p is policy:
+                expires = month_last_day(add_months(month, benefit.expiry.months_after)) if benefit.expiry is not None else None
+                day = facts_day(benefit, month)
+                steps.append(
+                    (benefit, None if day == days[0] else facts_on[day], benefit.basis != Basis.MONTHLY, STORED_UNIT[benefit.unit], expires)
+                )
+        if steps:
+            plans.append((policy, steps, unit_code.startswith(policy.prefix)))
     for elder_id, facts in base.items():
         had = existing.get(elder_id, ())
-        for policy_id, benefits in by_policy.items():
-            policy = policy_of[policy_id]
-            if not policy.covers(facts.residence):
+        for policy, steps, covers_all in plans:
+            if not covers_all and not policy.covers(facts.residence):
                 continue
             grants = {}
-            for benefit in benefits:
-                day = facts_day(benefit, month)
-                day_facts = facts if day == days[0] else facts_on[day].get(elder_id)
-                if day_facts is None:
+            for benefit, other_day, per_stay, unit, expires in steps:
+                if per_stay and not facts.stays:
                     continue
-                given = grant(benefit, day_facts, month)
+                day_facts = facts if other_day is None else other_day.get(elder_id)
+                given = grant(benefit, day_facts, month) if day_facts is not None else None
                 if given is not None:
-                    grants[benefit.key] = given
+                    grants[benefit.key] = (given, unit, expires)
             if not grants:
                 continue
-            issued = frozenset(code.split("/", 1)[1] for code in had if code.startswith(policy_id + "/"))
-            excluded = resolve_exclusions(policy, grants, issued) if policy.exclusions and len(grants) + len(issued) > 1 else {}
-            for key, given in grants.items():
-                code = given.benefit.code
-                if key in excluded or code in had:
+            excluded = {}
+            if policy.exclusions and (len(grants) > 1 or had):
+                issued = frozenset(code.split("/", 1)[1] for code in had if code.startswith(policy.id + "/"))
+                excluded = resolve_exclusions(policy, grants, issued)
+            for key, (given, unit, expires) in grants.items():
+                if key in excluded or given.benefit.code in had:
                     continue
-                expires = month_last_day(add_months(month, given.benefit.expiry.months_after)) if given.benefit.expiry is not None else None
+                amount = given.amount
                 rows.append(
                     (
                         elder_id,
-                        policy_id,
+                        policy.id,
                         key,
                         month,
-                        STORED_UNIT[given.benefit.unit],
+                        unit,
                         given.tier.id,
                         facts.residence,
-                        given.amount,
-                        given.amount,
+                        amount,
+                        amount,
                         expires,
+                        given.facility_id,
                         run.pk,
                         now,
                     )
@@ -143,16 +152,30 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
     with transaction.atomic():
         insert_new(
             Account,
-            ["elder", "policy", "benefit", "month", "unit", "tier", "region", "issued", "balance", "expires_on", "run", "created_at"],
+            [
+                "elder",
+                "policy",
+                "benefit",
+                "month",
+                "unit",
+                "tier",
+                "region",
+                "issued",
+                "balance",
+                "expires_on",
+                "facility",
+                "run",
+                "created_at",
+            ],
             rows,
         )
-        # The issue entries of the accounts this run opened, in one statement; an account another
+        # The issue entries of the accounts this run opened here, in one statement; an account another
         # run opened first is not this run's, so it gets no second entry.
-        _issue_entries(run, now)
+        _issue_entries(run, lo, hi, now)
     return len(base)
 
 
-def _issue_entries(run: IssuanceRun, now: dt.datetime) -> None:
+def _issue_entries(run: IssuanceRun, lo: str, hi: str, now: dt.datetime) -> None:
     from ..models import Entry
 
     qn = connection.ops.quote_name
@@ -163,8 +186,8 @@ def _issue_entries(run: IssuanceRun, now: dt.datetime) -> None:
         cursor.execute(
             f"INSERT INTO {entry} (account_id, kind, amount, balance_after, {qn('key')}, reference, note, at) "
             f"SELECT a.id, %s, a.issued, a.issued, {concat}, '', '', %s FROM {account} a "
-            f"WHERE a.run_id = %s AND NOT EXISTS (SELECT 1 FROM {entry} e WHERE e.account_id = a.id AND e.kind = %s)",
-            [EntryKind.ISSUE, at, run.pk, EntryKind.ISSUE],
+            f"WHERE a.run_id = %s AND a.region_id BETWEEN %s AND %s",
+            [EntryKind.ISSUE, at, run.pk, lo, hi],
         )
 
 

@@ -18,9 +18,10 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.services.models import Provider
 
 from .. import errors
-from ..models import Account, Entry, EntryKind, Unit
+from ..models import Account, Entry, EntryKind, Settlement, SettlementStatus, Unit
 from ..policy import month_last_day
 
 
@@ -32,9 +33,21 @@ def format_units(amount: int, unit: str) -> str:
 
 
 def _locked(account: Account, actor) -> Account:
+    """The account, row-locked; refused when out of the actor's scope or when its month is settled
+    (checked after the lock, so a settlement locking at the same moment is seen)."""
     if not scope_for(actor).covers_region(account.region_id):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
-    return Account.objects.select_for_update().get(pk=account.pk)
+    account = Account.objects.select_for_update().get(pk=account.pk)
+    settled = locked_settlement(account.region_id, account.month)
+    if settled is not None:
+        raise ValidationError({"account": errors.ERR_SETTLED.format(region=settled.region, month=f"{settled.month:%Y-%m}")})
+    return account
+
+
+def locked_settlement(region_code: str, month: dt.date) -> Settlement | None:
+    """The locked settlement of `month` covering `region_code` (of the region or any above it)."""
+    covering = [region_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+    return Settlement.objects.select_related("region").filter(month=month, status=SettlementStatus.LOCKED, region_id__in=covering).first()
 
 
 def _replay(key: str, account: Account, kind: str, amount: int) -> Entry | None:
@@ -47,7 +60,19 @@ def _replay(key: str, account: Account, kind: str, amount: int) -> Entry | None:
     return earlier
 
 
-def _post(account: Account, *, kind: str, amount: int, key: str, actor, reference: str = "", note: str = "", reverses=None) -> Entry:
+def _post(
+    account: Account,
+    *,
+    kind: str,
+    amount: int,
+    key: str,
+    actor,
+    reference: str = "",
+    note: str = "",
+    reverses=None,
+    provider=None,
+    value: int | None = None,
+) -> Entry:
     account.balance += amount
     fields = ["balance"]
     if kind == EntryKind.ADJUST:
@@ -66,6 +91,8 @@ def _post(account: Account, *, kind: str, amount: int, key: str, actor, referenc
                 reference=reference,
                 note=note,
                 reverses=reverses,
+                provider=provider,
+                value=value,
             )
     except IntegrityError as exc:
         # The same key on another account, written between our look-up and now.
@@ -82,10 +109,17 @@ def valid_until(account: Account) -> dt.date:
 
 
 @transaction.atomic(durable=True)
-def allowance_spend(*, actor, account: Account, amount: int, key: str, on: dt.date, reference: str = "") -> Entry:
-    """Draw `amount` (minutes or fen) for a service delivered on `on`."""
+def allowance_spend(
+    *, actor, account: Account, amount: int, key: str, on: dt.date, provider: Provider, value: int | None = None, reference: str = ""
+) -> Entry:
+    """Draw `amount` (minutes or fen) for a service `provider` delivered on `on`. `value` is what
+    the service is worth to the provider in fen (the hours' price); a yuan benefit is worth itself."""
     require(actor, Cap.SPEND_ALLOWANCE)
     _positive(amount)
+    if account.unit == Unit.FEN:
+        value = amount if value is None else value
+    if value is None or isinstance(value, bool) or not isinstance(value, int) or value < 0:
+        raise ValidationError({"value": errors.ERR_VALUE})
     account = _locked(account, actor)
     earlier = _replay(key, account, EntryKind.SPEND, -amount)
     if earlier:
@@ -100,7 +134,7 @@ def allowance_spend(*, actor, account: Account, amount: int, key: str, on: dt.da
                 )
             }
         )
-    return _post(account, kind=EntryKind.SPEND, amount=-amount, key=key, actor=actor, reference=reference)
+    return _post(account, kind=EntryKind.SPEND, amount=-amount, key=key, actor=actor, reference=reference, provider=provider, value=-value)
 
 
 @transaction.atomic(durable=True)
@@ -118,7 +152,16 @@ def allowance_reverse(*, actor, spend: Entry, key: str, reason: str) -> Entry:
     if Entry.objects.filter(reverses=spend).exists():
         raise ValidationError({"entry": errors.ERR_ALREADY_REVERSED})
     return _post(
-        account, kind=EntryKind.REVERSE, amount=-spend.amount, key=key, actor=actor, reference=spend.reference, note=reason, reverses=spend
+        account,
+        kind=EntryKind.REVERSE,
+        amount=-spend.amount,
+        key=key,
+        actor=actor,
+        reference=spend.reference,
+        note=reason,
+        reverses=spend,
+        provider=spend.provider,
+        value=-spend.value,
     )
 
 

@@ -22,7 +22,7 @@ SERVICE_DAY = dt.date(2026, 11, 12)
 
 
 @pytest.fixture
-def account(city, hz):
+def account(city, hz, provider):
     issuance_execute(run_id=IssuanceRun.objects.create(region=city.city, month=MONTH).pk, today=dt.date(2026, 11, 2))
     return Account.objects.get(elder=hz["e85"])  # 180 minutes, 清波社区
 
@@ -32,8 +32,17 @@ def operator(personas):
     return personas[Role.CENTER_OPERATOR]  # 清波街道
 
 
-def spend(account, actor, minutes, key, on=SERVICE_DAY):
-    return allowance_spend(actor=actor, account=account, amount=minutes, key=key, on=on, reference=f"order:{key}")
+PRICE_PER_HOUR = 40_00  # fen: what the test provider is paid for an hour of service
+
+
+def spend(account, actor, minutes, key, on=SERVICE_DAY, provider=None):
+    from eldercare.services.models import Provider
+
+    provider = provider or Provider.objects.get()
+    value = minutes * PRICE_PER_HOUR // 60 if isinstance(minutes, int) and not isinstance(minutes, bool) else 0
+    return allowance_spend(
+        actor=actor, account=account, amount=minutes, key=key, on=on, provider=provider, value=value, reference=f"order:{key}"
+    )
 
 
 def balance(account) -> int:
@@ -70,6 +79,13 @@ class TestSpend:
     def test_amounts_are_positive_whole_units(self, account, operator, amount):
         with pytest.raises(ValidationError):
             spend(account, operator, amount, "bad")
+
+    def test_hours_carry_the_value_the_provider_is_paid(self, account, operator, provider):
+        with pytest.raises(ValidationError) as refused:
+            allowance_spend(actor=operator, account=account, amount=60, key="v", on=SERVICE_DAY, provider=provider)
+        assert "结算金额" in str(refused.value)
+        entry = spend(account, operator, 90, "w")
+        assert (entry.provider, entry.value) == (provider, -60_00)
 
     @pytest.mark.parametrize("day", [dt.date(2026, 10, 31), dt.date(2026, 12, 1)])
     def test_only_within_the_accounts_period(self, account, operator, day):
@@ -160,7 +176,7 @@ def test_the_database_refuses_a_negative_balance(account):
 @pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
 @pytest.mark.django_db(transaction=True)
 class TestRacesOnPostgres:
-    def test_two_caregivers_spend_the_last_hour_at_once(self, city, personas):
+    def test_two_caregivers_spend_the_last_hour_at_once(self, city, personas, provider):
         elder = testing.elder(residence=city.community, birth=born(85), hukou_region=city.community)
         issuance_execute(run_id=IssuanceRun.objects.create(region=city.county, month=MONTH).pk, today=dt.date(2026, 11, 2))
         account = Account.objects.get(elder=elder)

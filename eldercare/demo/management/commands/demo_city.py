@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.core.management.base import BaseCommand, CommandError
 
 from eldercare.demo.generator import DemoDataExists, build_demo_city, default_communities, demo_data_present
@@ -63,4 +65,20 @@ class Command(BaseCommand):
         width = max(len(u) for u, _, _ in summary.logins)
         for username, role, region in summary.logins:
             self.stdout.write(f"  {username.ljust(width)}  {role}  {region}")
+        self.issue_allowances()
         self.stdout.write(self.style.SUCCESS(f"完成 / done in {summary.seconds:.1f} s"))
+
+    def issue_allowances(self) -> None:
+        """Last month's and this month's allowances, as the monthly task would have issued them."""
+        from django.utils import timezone
+
+        from eldercare.entitlements.models import IssuanceRun
+        from eldercare.entitlements.services.issuance import issuance_execute
+        from eldercare.regions.models import Level, Region
+
+        city = Region.objects.filter(level=Level.CITY).order_by("code").first()
+        this_month = timezone.localdate().replace(day=1)
+        last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
+        for month in (last_month, this_month):
+            run = issuance_execute(run_id=IssuanceRun.objects.create(region=city, month=month).pk)
+            self.stdout.write(f"津贴发放 allowances {month:%Y-%m}: {run.accounts_opened:,} 个账户 accounts")
