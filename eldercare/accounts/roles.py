@@ -74,7 +74,8 @@ CAPABILITIES: dict[Role, frozenset[Cap]] = {
     # Centre operators plan services for the elders around them: masked identities, no health data
     # (care needs reach them through assessments and orders).
     Role.CENTER_OPERATOR: frozenset({Cap.VIEW_ELDERS, Cap.EXPORT_ELDERS, Cap.VIEW_REGIONS, Cap.VIEW_ENTITLEMENTS, Cap.SPEND_ALLOWANCE}),
-    Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
+    # Advisors (养老顾问) tell elders what they are entitled to.
+    Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS, Cap.VIEW_ENTITLEMENTS}),
     Role.FAMILY_DOCTOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
     # Providers, caregivers and volunteers reach elders through orders and visits, not the registry.
     # They draw allowance hours for the services they deliver (the order, not the registry, links them).
