@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import assessments, elders, home, imports, records, regions
+from .views import assessments, elders, entitlements, home, imports, records, regions
 
 app_name = "console"
 urlpatterns = [
@@ -20,6 +20,12 @@ urlpatterns = [
     path("elders/<int:pk>/consents/", elders.elder_consent_add, name="elder_consent_add"),
     path("elders/<int:pk>/status/", elders.elder_status, name="elder_status"),
     path("elders/<int:pk>/assessments/new/", assessments.assessment_schedule, name="assessment_schedule"),
+    path("elders/<int:pk>/entitlements/", entitlements.elder_entitlements, name="elder_entitlements"),
+    path("entitlements/", entitlements.entitlements_home, name="entitlements"),
+    path("entitlements/simulate/", entitlements.entitlements_simulate, name="entitlements_simulate"),
+    path("entitlements/settlements/<int:pk>/", entitlements.settlement_detail, name="settlement_detail"),
+    path("entitlements/settlements/<int:pk>/lock/", entitlements.settlement_lock, name="settlement_lock"),
+    path("entitlements/settlements/<int:pk>/export.xlsx", entitlements.settlement_export, name="settlement_export"),
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/answer/", assessments.assessment_answer, name="assessment_answer"),

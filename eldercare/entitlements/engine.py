@@ -55,6 +55,12 @@ class Decision:
     excluded_by: str | None = None  # the benefit key that won an exclusion
 
 
+def bilingual(text: str) -> tuple[str, str]:
+    """("zh", "en") of a "zh / en" text from a policy file (the same text twice when it has one language)."""
+    zh, _, en = text.partition(" / ")
+    return zh, en or zh
+
+
 def facts_day(benefit: Benefit, month: dt.date) -> dt.date:
     return month if benefit.facts_on == FactsOn.MONTH_START else month_last_day(month)
 
@@ -126,7 +132,8 @@ def decide(benefit: Benefit, facts: Facts, month: dt.date) -> Decision:
     tiers = [TierResult(t, tuple(Check(c.requirement, c.fact(facts), c.test(facts)) for c in t.conditions)) for t in benefit.tiers]
     if given is not None:
         days = f"，{given.days}天 / {given.days} days" if given.days is not None else ""
-        reason = f"符合“{given.tier.id}”档：{given.label}{days} / tier {given.tier.id}: {given.label}"
+        zh, en = bilingual(given.tier.name)
+        reason = f"符合“{zh}”：{given.label}{days} / {en}: {given.label}"
         return Decision(benefit, month, given, reason, tiers)
     if benefit.basis == Basis.MONTHLY and not facts.registered_on(facts.on):
         reason = f"{facts.on}时已不在册 / not on the register on {facts.on}"
@@ -163,7 +170,7 @@ def decide_policy(
     for decision in decisions:
         winner = excluded.get(decision.benefit.key)
         if winner:
-            other = policy.benefits[winner].name
+            other = bilingual(policy.benefits[winner].name)[0]
             rule = next(r for r in policy.exclusions if winner in r.benefits and decision.benefit.key in r.benefits)
             decision.excluded_by = winner
             decision.reason = f"与“{other}”不同时享受（{rule.citation}） / not combined with {winner}"

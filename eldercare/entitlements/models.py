@@ -108,6 +108,15 @@ class Account(models.Model):
     def benefit_code(self) -> str:
         return f"{self.policy}/{self.benefit}"
 
+    @property
+    def benefit_name(self) -> str:
+        from .policy import get_policy
+
+        try:
+            return get_policy(self.policy).benefits[self.benefit].name
+        except KeyError:  # a policy file since withdrawn
+            return self.benefit
+
 
 class EntryQuerySet(models.QuerySet):
     def update(self, **kwargs):

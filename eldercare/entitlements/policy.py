@@ -71,6 +71,7 @@ class Condition:
 @dataclass(frozen=True)
 class Tier:
     id: str
+    name: str  # "zh / en"
     conditions: tuple[Condition, ...]
     amount: int  # in the benefit's stored unit (minutes or fen)
     citation: str
@@ -307,13 +308,18 @@ def _living(node: Node) -> Condition:
 
 def _any_of(node: Node) -> Condition:
     options = [_conditions(option) for option in node.list("any_of")]
-    words = "；或 ".join("，".join(c.requirement for c in option) for option in options)
-    return Condition(
-        "any_of",
-        f"满足其一：{words} / any of the above",
-        lambda f: any(all(c.test(f) for c in option) for option in options),
-        lambda f: "；".join(c.fact(f) for option in options for c in option),
-    )
+
+    def joined(texts, part: int, sep: str) -> str:
+        return sep.join(text.partition(" / ")[2 * part] or text for text in texts)
+
+    zh = "；或".join(joined((c.requirement for c in option), 0, "，") for option in options)
+    en = "; or ".join(joined((c.requirement for c in option), 1, ", ") for option in options)
+
+    def fact(f: Facts) -> str:
+        facts = [c.fact(f) for option in options for c in option]
+        return f"{joined(facts, 0, '；')} / {joined(facts, 1, '; ')}"
+
+    return Condition("any_of", f"满足其一：{zh} / any of: {en}", lambda f: any(all(c.test(f) for c in option) for option in options), fact)
 
 
 CONDITIONS: dict[str, Callable[[Node], Condition]] = {
@@ -397,7 +403,15 @@ def _benefit(policy_id: str, key: str, node: Node) -> Benefit:
         if tier_id in seen:
             raise tier_node.at("id").error(DataFileError.DUPLICATE_ITEM, item=tier_id)
         seen.add(tier_id)
-        tiers.append(Tier(tier_id, _conditions(tier_node.at("when")), _amount(tier_node, "amount", unit), tier_node.str("citation")))
+        tiers.append(
+            Tier(
+                tier_id,
+                tier_node.str("name"),
+                _conditions(tier_node.at("when")),
+                _amount(tier_node, "amount", unit),
+                tier_node.str("citation"),
+            )
+        )
     expiry = None
     if node.has("expiry"):
         spec = node.at("expiry")

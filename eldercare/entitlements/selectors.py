@@ -28,7 +28,7 @@ from .models import Account, Entry, IssuanceRun, Settlement, SettlementLine
 from .policy import Policy, policies_for
 
 HEALTH_CONDITIONS = {"disability_degree", "care_category"}
-HIDDEN = "（健康信息，无权查看）/ (health data: not shown)"
+HIDDEN = "（健康信息，无权查看） / (health data: not shown)"
 
 
 def _elder(actor, elder_id: int) -> Elder:
