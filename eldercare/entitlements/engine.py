@@ -66,17 +66,19 @@ def facts_day(benefit: Benefit, month: dt.date) -> dt.date:
 
 
 def _counted_days(benefit: Benefit, stays: list[StayFact], facts: Facts, month: dt.date) -> int:
+    """Days of the month covered by the stays (a day counts once, even if records overlap)."""
     first, last = month, month_last_day(month)
     if facts.left_on is not None:
         last = min(last, facts.left_on - dt.timedelta(days=1))
-    days = 0
+    covered: set[int] = set()
     for stay in stays:
-        stop = last
+        stop = min(last, stay.end or last)
         if benefit.stay and benefit.stay.max_days_per_stay:
             # Only the first N days of a stay count (托养服务30天以内).
             stop = min(stop, stay.start + dt.timedelta(days=benefit.stay.max_days_per_stay - 1))
-        days += stay.days_in(first, stop) if stop >= first else 0
-    return days
+        start = max(first, stay.start)
+        covered.update(range(start.toordinal(), stop.toordinal() + 1))
+    return len(covered)
 
 
 def _amount(benefit: Benefit, tier: Tier, days: int | None, month: dt.date) -> int:

@@ -89,6 +89,11 @@ class TestHangzhouInstitutionSubsidy:
         given = grant(INSTITUTION, march, MARCH)
         assert (given.days, given.amount) == (15, 29032)
 
+    def test_overlapping_records_count_each_day_once(self):
+        doubled = self.resident(stay(dt.date(2026, 11, 1), dt.date(2026, 11, 20)), stay(dt.date(2026, 11, 11), None))
+        assert grant(INSTITUTION, doubled, MONTH).days == 30
+        assert yuan(INSTITUTION, doubled) == 600
+
     def test_leaving_and_death_end_the_days(self):
         assert yuan(INSTITUTION, self.resident(stay(dt.date(2025, 1, 1), dt.date(2026, 11, 3)))) == 60
         died = facts(
