@@ -125,3 +125,17 @@ class TestRequest:
         with pytest.raises(ValidationError):
             issuance_request(actor=personas[Role.CIVIL_CITY], region=city.city, month=month)
         assert not IssuanceRun.objects.exists()
+
+
+def test_the_month_start_command(city, hz, capsys, django_capture_on_commit_callbacks):
+    from django.core.management import call_command
+
+    call_command("allowances_month", "--month", "2026-11", "--now")
+    out = capsys.readouterr().out
+    assert "2026-11" in out and "2026-10" in out
+    assert Account.objects.filter(month=MONTH).count() == 3
+    assert IssuanceRun.objects.filter(status=RunStatus.DONE).count() == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        call_command("allowances_month", "--month", "2026-11")  # queued; the test backend runs tasks at once
+    assert IssuanceRun.objects.filter(status=RunStatus.DONE).count() == 4
+    assert Account.objects.filter(month=MONTH).count() == 3  # nothing issued twice
