@@ -8,20 +8,20 @@ most specific file that says something, then the default.
 
 from __future__ import annotations
 
-import calendar
 import datetime as dt
 import functools
 from dataclasses import dataclass
 from pathlib import Path
 
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
+from eldercare.core.months import add_months
+from eldercare.regions.models import covering_codes
 
 from .choices import CareCategory, DisabilityDegree, LevelCode
 from .standards import FILES
 
 POLICIES_DIR = Path(__file__).parent / "policies"
 DEFAULT = "default"
-PREFIXES = (12, 9, 6, 4, 2)
 KEYS = {"region", "name", "levels", "reassessment"}
 
 
@@ -42,13 +42,6 @@ class Interval:
 
     def due(self, start: dt.date) -> dt.date:
         return add_months(start, self.months)
-
-
-def add_months(day: dt.date, months: int) -> dt.date:
-    """The same day `months` later, or the month's last day (31 Jan + 1 month = 28/29 Feb)."""
-    years, month0 = divmod(day.month - 1 + months, 12)
-    year, month = day.year + years, month0 + 1
-    return dt.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
 
 
 def _interval(node: Node) -> dict:
@@ -103,7 +96,7 @@ def _policy(directory: Path, name: str) -> dict | None:
 def _chain(region_code: str, directory: Path) -> list[tuple[str, dict]]:
     if not (len(region_code) == 12 and region_code.isdigit()):
         raise ValueError(f"not a 12-digit region code: {region_code!r}")
-    names = list(dict.fromkeys(region_code[:n].ljust(12, "0") for n in PREFIXES)) + [DEFAULT]
+    names = [*covering_codes(region_code), DEFAULT]
     chain = [(name, _policy(directory, name)) for name in names]
     if chain[-1][1] is None:
         raise DataFileError(f"{DEFAULT}.yaml", "(top)", DataFileError.MISSING)

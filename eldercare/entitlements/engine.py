@@ -10,8 +10,10 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
+from eldercare.core.months import month_last_day
+
 from .facts import Facts, StayFact
-from .policy import Basis, Benefit, FactsOn, Policy, Tier, format_amount, month_last_day
+from .policy import Basis, Benefit, FactsOn, Policy, Tier, format_amount
 
 
 @dataclass(frozen=True)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 from eldercare.assessments.models import Assessment, Status
+from eldercare.core.months import month_last_day
 from eldercare.elders.models import Elder as ElderModel
 from eldercare.elders.models import ElderGroup, ElderStatus, age_on
 from eldercare.facilities.models import Stay
@@ -69,7 +70,7 @@ def load_facts(*, on: dt.date, month: dt.date, region_code: str | None = None, e
     on the register at some time in `month`, and their stays during the month."""
     if (region_code is None) == (elder_ids is None):
         raise ValueError("give region_code or elder_ids")
-    last = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1) - dt.timedelta(days=1)
+    last = month_last_day(month)
     registered = Q(status=ElderStatus.ACTIVE) | Q(status_date__gte=month)
     if region_code is not None:
         lo, hi = subtree_bounds_of(region_code)

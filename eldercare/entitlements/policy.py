@@ -18,6 +18,7 @@ from pathlib import Path
 
 from eldercare.assessments.choices import CareCategory, DisabilityDegree
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
+from eldercare.core.months import month_last_day
 from eldercare.elders.models import LivingStatus, PriorityGroup
 from eldercare.facilities.models import STAY_FACILITIES, FacilityKind, Ownership, StayKind
 from eldercare.regions.models import prefix_of_code
@@ -164,11 +165,6 @@ class Policy:
             tiers = tuple(replace(t, amount=changes[(key, t.id)]) if (key, t.id) in changes else t for t in benefit.tiers)
             benefits[key] = replace(benefit, tiers=tiers)
         return replace(self, benefits=benefits)
-
-
-def month_last_day(month: dt.date) -> dt.date:
-    following = (month.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-    return following - dt.timedelta(days=1)
 
 
 # --- conditions -------------------------------------------------------------------------------

@@ -5,8 +5,6 @@ needs only where an elder living in an institution lives, and the institution's
 ownership (some subsidies depend on it).
 """
 
-import datetime as dt
-
 from django.db import models
 from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
@@ -78,8 +76,3 @@ class Stay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.facility}（{self.get_kind_display()}，{self.start}—{self.end or ''}）"
-
-    def days_in(self, first: dt.date, last: dt.date) -> int:
-        """Days of this stay between `first` and `last` inclusive (both the arrival and the last day count)."""
-        lo, hi = max(self.start, first), min(self.end or last, last)
-        return max((hi - lo).days + 1, 0)

@@ -43,6 +43,12 @@ def prefix_of_code(code: str) -> str:
     return code
 
 
+def covering_codes(code: str) -> list[str]:
+    """The 12-digit codes of the region with this code and of every region above it, most specific
+    first (330102001001 → 330102001001, 330102001000, 330102000000, 330100000000, 330000000000)."""
+    return list(dict.fromkeys(code[:n].ljust(CODE_LENGTH, "0") for n in (12, 9, 6, 4, 2)))
+
+
 def subtree_bounds(code: str, level: int) -> tuple[str, str]:
     """Inclusive bounds of every 12-digit code under (and including) a region."""
     prefix = code_prefix(code, level)

@@ -5,8 +5,9 @@ import pytest
 import yaml
 
 from eldercare.assessments.choices import LevelCode
-from eldercare.assessments.policies import POLICIES_DIR, add_months, categories_for, reassessment_interval
+from eldercare.assessments.policies import POLICIES_DIR, categories_for, reassessment_interval
 from eldercare.core.datafiles import DataFileError
+from eldercare.core.months import add_months
 
 HANGZHOU = "330100000000"
 QINGBO_COMMUNITY = "330102001001"  # 杭州市上城区清波街道清波社区

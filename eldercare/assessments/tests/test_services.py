@@ -10,6 +10,7 @@ from eldercare.assessments import services
 from eldercare.assessments.errors import AssessorError, EffectiveDateError, RecordError, ScoringError, TransitionError
 from eldercare.assessments.models import Assessment, AssessorQualification, Reason, Status
 from eldercare.core import testing
+from eldercare.core.months import add_months
 from eldercare.elders.models import ElderGroup, ElderStatus, PriorityGroup
 
 from .cases import GBT, MZT, gbt_answers, mzt_answers
@@ -48,7 +49,7 @@ def test_the_whole_lifecycle(team, elder, scheduled, today):
     a = services.assessment_review(actor=team["reviewer"], assessment=a, note="资料齐全")
     assert (a.status, a.reviewer) == (Status.REVIEWED, team["reviewer"])
     a = services.assessment_make_effective(actor=team["officer"], assessment=a, effective_from=today)
-    assert (a.status, a.effective_from, a.reassess_due) == (Status.EFFECTIVE, today, services.policies.add_months(today, 12))
+    assert (a.status, a.effective_from, a.reassess_due) == (Status.EFFECTIVE, today, add_months(today, 12))
     entries = LogEntry.objects.get_for_object(a)
     assert entries.count() >= 5 and set(entries.values_list("actor", flat=True)) >= {team["officer"].pk, team["assessor"].pk}
 

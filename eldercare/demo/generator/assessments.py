@@ -33,6 +33,7 @@ from eldercare.assessments import policies, scoring
 from eldercare.assessments.facts import AssessmentFacts
 from eldercare.assessments.models import Assessment, AssessorQualification, Reason, Status
 from eldercare.assessments.standards import CURRENT, Standard, get_standard
+from eldercare.core.months import add_months
 from eldercare.elders.models import ElderStatus, PriorityGroup
 
 from .writers import Writer
@@ -177,7 +178,7 @@ class Assessments:
         interval = self._interval(region)
         overdue = rng.random() < OVERDUE
         if overdue:  # due 1–120 days ago
-            start = policies.add_months(today, -interval.months) - dt.timedelta(days=rng.randint(1, 120))
+            start = add_months(today, -interval.months) - dt.timedelta(days=rng.randint(1, 120))
         else:
             start = today - dt.timedelta(days=rng.randint(30, 330))
         reason = Reason.PERIODIC

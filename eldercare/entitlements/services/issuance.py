@@ -22,15 +22,15 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
-from eldercare.assessments.policies import add_months
 from eldercare.core.bulk import insert_new
+from eldercare.core.months import add_months, month_last_day
 from eldercare.regions.models import Level, Region
 
 from .. import errors
 from ..engine import facts_day, grant, resolve_exclusions
 from ..facts import load_facts, subtree_bounds_of
 from ..models import Account, EntryKind, IssuanceRun, RunStatus, Unit
-from ..policy import Basis, Benefit, Policy, month_last_day, policies_for
+from ..policy import Basis, Benefit, Policy, policies_for
 from ..policy import Unit as PolicyUnit
 
 STORED_UNIT = {PolicyUnit.HOUR: Unit.MINUTES, PolicyUnit.YUAN: Unit.FEN}

@@ -18,11 +18,12 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.core.months import month_last_day
+from eldercare.regions.models import covering_codes
 from eldercare.services.models import Provider
 
 from .. import errors
 from ..models import Account, Entry, EntryKind, Settlement, SettlementStatus, Unit
-from ..policy import month_last_day
 
 
 def format_units(amount: int, unit: str) -> str:
@@ -46,7 +47,7 @@ def _locked(account: Account, actor) -> Account:
 
 def locked_settlement(region_code: str, month: dt.date) -> Settlement | None:
     """The locked settlement of `month` covering `region_code` (of the region or any above it)."""
-    covering = [region_code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+    covering = covering_codes(region_code)
     return Settlement.objects.select_related("region").filter(month=month, status=SettlementStatus.LOCKED, region_id__in=covering).first()
 
 

@@ -17,11 +17,11 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
-from eldercare.regions.models import Region, subtree_bounds
+from eldercare.core.months import month_last_day
+from eldercare.regions.models import Region, covering_codes, subtree_bounds
 
 from .. import errors
 from ..models import Account, Entry, EntryKind, Settlement, SettlementLine, SettlementStatus
-from ..policy import month_last_day
 
 
 def _check(actor, region: Region) -> None:
@@ -33,7 +33,7 @@ def _check(actor, region: Region) -> None:
 def _overlapping_locked(region: Region, month: dt.date) -> Settlement | None:
     """A locked settlement of the month for a region above or below this one: paying twice."""
     lo, hi = subtree_bounds(region.code, region.level)
-    above = [region.code[:n].ljust(12, "0") for n in (2, 4, 6, 9, 12)]
+    above = covering_codes(region.code)
     return (
         Settlement.objects.filter(month=month, status=SettlementStatus.LOCKED)
         .filter(Q(region_id__in=above) | Q(region_id__gte=lo, region_id__lte=hi))

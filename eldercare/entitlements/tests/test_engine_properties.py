@@ -8,9 +8,10 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from eldercare.core.months import month_last_day
 from eldercare.elders.models import LivingStatus, PriorityGroup
 from eldercare.entitlements.engine import decide, grant
-from eldercare.entitlements.policy import Basis, load_policies, month_last_day
+from eldercare.entitlements.policy import Basis, load_policies
 
 from .factories import HANGZHOU_COMMUNITY, NANYANG_COMMUNITY, XIAOSHAN_COMMUNITY, facts, stay
 

@@ -74,7 +74,7 @@ class TestHangzhouHomeCareHours:
 
 class TestHangzhouInstitutionSubsidy:
     def resident(self, *stays, hukou=HANGZHOU_COMMUNITY, degree="moderate", on=None, month=MONTH):
-        from eldercare.entitlements.policy import month_last_day
+        from eldercare.core.months import month_last_day
 
         return facts(on or month_last_day(month), age=75, hukou=hukou, degree=degree, stays=tuple(stays))
 
@@ -120,7 +120,7 @@ class TestHangzhouInstitutionSubsidy:
 
 class TestHangzhouRespite:
     def respite(self, *ranges, degree="severe", month=MONTH):
-        from eldercare.entitlements.policy import month_last_day
+        from eldercare.core.months import month_last_day
 
         stays = tuple(stay(a, b, kind="respite", facility_kind="day_care", ownership="public") for a, b in ranges)
         return facts(month_last_day(month), age=75, degree=degree, stays=stays)
