@@ -8,11 +8,12 @@ holds the two to the same answers.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from eldercare.core.months import month_last_day
 
-from .facts import Facts, StayFact
+from .facts import Facts, StayFact, load_facts
 from .policy import Basis, Benefit, FactsOn, Policy, Tier, format_amount
 
 
@@ -65,6 +66,36 @@ def bilingual(text: str) -> tuple[str, str]:
 
 def facts_day(benefit: Benefit, month: dt.date) -> dt.date:
     return month if benefit.facts_on == FactsOn.MONTH_START else month_last_day(month)
+
+
+def load_facts_for(
+    benefits: Iterable[Benefit],
+    month: dt.date,
+    *,
+    region_code: str | None = None,
+    elder_ids: list[int] | None = None,
+    every_day: bool = False,
+) -> tuple[dict[int, Facts], dict[dt.date, dict[int, Facts]]]:
+    """The facts `benefits` look at in `month`: (the elders on the register in the month with their
+    facts on the first day needed, facts by day). A day that only stay-based benefits look at is
+    loaded for the elders with a stay in the month (nobody else can get those), a day a monthly
+    benefit looks at for everyone; `every_day` loads every day for everyone (to explain a refusal)."""
+    everyone: dict[dt.date, bool] = {}
+    for benefit in benefits:
+        day = facts_day(benefit, month)
+        everyone[day] = every_day or everyone.get(day, False) or benefit.basis == Basis.MONTHLY
+    days = sorted(everyone, key=lambda d: (not everyone[d], d))
+    if not days:
+        return {}, {}
+    base = load_facts(on=days[0], month=month, region_code=region_code, elder_ids=elder_ids)
+    by_day = {days[0]: base}
+    for day in days[1:]:
+        if everyone[day]:
+            by_day[day] = load_facts(on=day, month=month, region_code=region_code, elder_ids=elder_ids)
+        else:
+            with_stays = [e for e, f in base.items() if f.stays]
+            by_day[day] = load_facts(on=day, month=month, elder_ids=with_stays) if with_stays else {}
+    return base, by_day
 
 
 def _counted_days(benefit: Benefit, stays: list[StayFact], facts: Facts, month: dt.date) -> int:

@@ -22,8 +22,7 @@ from eldercare.elders.selectors import scoped_elders
 from eldercare.regions.models import subtree_bounds
 
 from . import errors
-from .engine import Check, Decision, TierResult, decide_policy, facts_day
-from .facts import load_facts
+from .engine import Check, Decision, TierResult, decide_policy, load_facts_for
 from .models import Account, Entry, IssuanceRun, Settlement, SettlementLine
 from .policy import Policy, policies_for
 
@@ -71,10 +70,10 @@ def elder_decisions(*, actor, elder_id: int, month: dt.date) -> tuple[Elder, lis
     for policy in policies_for(elder.residence_id, month):
         if not policy.covers(elder.residence_id):
             continue
-        days = {facts_day(b, month) for b in policy.benefits.values()}
-        facts = {day: load_facts(on=day, month=month, elder_ids=[elder.pk]).get(elder.pk) for day in days}
-        if any(f is None for f in facts.values()):
+        base, by_day = load_facts_for(policy.benefits.values(), month, elder_ids=[elder.pk], every_day=True)
+        if elder.pk not in base:
             continue  # not on the register in that month
+        facts = {day: found[elder.pk] for day, found in by_day.items()}
         decisions = decide_policy(policy, facts, month, frozenset(b for p, b in issued if p == policy.id))
         if not has_cap(actor, Cap.VIEW_HEALTH):
             decisions = [_masked(d) for d in decisions]

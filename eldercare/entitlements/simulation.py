@@ -13,8 +13,7 @@ from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 from eldercare.regions.models import Level, Region
 
-from .engine import facts_day, grant, resolve_exclusions
-from .facts import load_facts
+from .engine import facts_day, grant, load_facts_for, resolve_exclusions
 from .policy import SCALE, Policy, policies_for
 
 ERR_UNKNOWN_TIER = "政策{policy}中没有待遇“{benefit}”的档次“{tier}” / policy {policy} has no tier {tier} in {benefit}"
@@ -89,15 +88,7 @@ def simulate(*, actor, region: Region, month: dt.date, changes: list[Change]) ->
         policies = policies_for(county.code, month)
         changed_policies = _apply(policies, changes)
         result = CountyResult(county.code, county.name)
-        days = sorted({facts_day(b, month) for p in policies for b in p.benefits.values()})
-        if not days:
-            results.append(result)
-            continue
-        base = load_facts(on=days[0], month=month, region_code=county.code)
-        facts_by_day = {days[0]: base}
-        for day in days[1:]:
-            with_stays = [e for e, f in base.items() if f.stays]
-            facts_by_day[day] = load_facts(on=day, month=month, elder_ids=with_stays) if with_stays else {}
+        base, facts_by_day = load_facts_for((b for p in policies for b in p.benefits.values()), month, region_code=county.code)
         for elder_id, facts in base.items():
             differs = False
             for policy, changed in zip(policies, changed_policies, strict=True):

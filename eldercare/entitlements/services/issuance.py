@@ -27,8 +27,8 @@ from eldercare.core.months import add_months, month_last_day
 from eldercare.regions.models import Level, Region
 
 from .. import errors
-from ..engine import facts_day, grant, resolve_exclusions
-from ..facts import load_facts, subtree_bounds_of
+from ..engine import facts_day, grant, load_facts_for, resolve_exclusions
+from ..facts import subtree_bounds_of
 from ..models import Account, EntryKind, IssuanceRun, RunStatus, Unit
 from ..policy import Basis, Benefit, Policy, policies_for
 from ..policy import Unit as PolicyUnit
@@ -80,13 +80,7 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
     due, _ = _due_benefits(policies, month, today)
     if not due:
         return 0
-    days = sorted({facts_day(b, month) for _, b in due})
-    base = load_facts(on=days[0], month=month, region_code=unit_code)
-    facts_on = {days[0]: base}
-    for day in days[1:]:
-        # Later-day facts matter only to benefits paid for stays: load them for elders with a stay.
-        with_stays = [e for e, f in base.items() if f.stays]
-        facts_on[day] = load_facts(on=day, month=month, elder_ids=with_stays) if with_stays else {}
+    base, by_day = load_facts_for((b for _, b in due), month, region_code=unit_code)
     existing: dict[int, set[str]] = defaultdict(set)
     lo, hi = subtree_bounds_of(unit_code)
     for elder_id, policy_id, benefit in Account.objects.filter(
@@ -103,9 +97,9 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
         for p, benefit in due:
             if p is policy:
                 expires = month_last_day(add_months(month, benefit.expiry.months_after)) if benefit.expiry is not None else None
-                day = facts_day(benefit, month)
+                day_facts = by_day[facts_day(benefit, month)]
                 steps.append(
-                    (benefit, None if day == days[0] else facts_on[day], benefit.basis != Basis.MONTHLY, STORED_UNIT[benefit.unit], expires)
+                    (benefit, None if day_facts is base else day_facts, benefit.basis != Basis.MONTHLY, STORED_UNIT[benefit.unit], expires)
                 )
         if steps:
             plans.append((policy, steps, unit_code.startswith(policy.prefix)))

@@ -139,3 +139,26 @@ def test_the_month_start_command(city, hz, capsys, django_capture_on_commit_call
         call_command("allowances_month", "--month", "2026-11")  # queued; the test backend runs tasks at once
     assert IssuanceRun.objects.filter(status=RunStatus.DONE).count() == 4
     assert Account.objects.filter(month=MONTH).count() == 3  # nothing issued twice
+
+
+def test_facts_are_loaded_for_whoever_a_day_concerns(city, hz):
+    import yaml
+
+    from eldercare.entitlements.engine import load_facts_for
+    from eldercare.entitlements.policy import POLICIES_DIR, get_policy, parse_policy
+
+    month_end = dt.date(2026, 11, 30)
+    shipped = get_policy("hangzhou-2020-47")
+    base, by_day = load_facts_for(shipped.benefits.values(), MONTH, region_code=city.city.code)
+    assert set(base) == {e.pk for e in hz.values() if hasattr(e, "birth_date")}
+    assert by_day[month_end] == {}  # only stay-based benefits look at the month's end, and nobody has a stay
+    Stay.objects.create(elder=hz["resident"], facility=hz["institution"], kind="long_term", start=dt.date(2026, 1, 1))
+    _, by_day = load_facts_for(shipped.benefits.values(), MONTH, region_code=city.city.code)
+    assert set(by_day[month_end]) == {hz["resident"].pk}
+    # A monthly benefit that takes its facts at the month's end concerns everyone.
+    data = yaml.safe_load((POLICIES_DIR / shipped.file).read_text(encoding="utf-8"))
+    data["benefits"]["home_care_hours"]["facts_on"] = "month_end"
+    variant = parse_policy(data, shipped.file)
+    base, by_day = load_facts_for(variant.benefits.values(), MONTH, region_code=city.city.code)
+    assert set(by_day[month_end]) == set(base)
+    assert by_day[month_end][hz["e85"].pk].on == month_end
