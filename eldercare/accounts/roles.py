@@ -40,7 +40,14 @@ class Cap(enum.StrEnum):
     MANAGE_ASSESSORS = "manage_assessors"  # record assessor qualifications (民政 certify assessors, MZ/T 039-2013 4.2.1)
     VIEW_ENTITLEMENTS = "view_entitlements"  # allowance accounts, their ledger, eligibility explained
     MANAGE_ENTITLEMENTS = "manage_entitlements"  # run issuance and expiry, adjust accounts, simulate policies
-    SPEND_ALLOWANCE = "spend_allowance"  # draw allowance hours for a service delivered
+    SPEND_ALLOWANCE = "spend_allowance"  # draw on an allowance by hand (orders draw on it themselves when confirmed)
+    MANAGE_CATALOG = "manage_catalog"  # guide prices, providers and their service areas
+    MANAGE_CAREGIVERS = "manage_caregivers"  # a provider's own caregivers
+    REQUEST_SERVICE = "request_service"  # place an order for an elder
+    DISPATCH = "dispatch"  # match, assign and dispatch orders
+    SERVE = "serve"  # accept, check in and out of the orders assigned to oneself
+    CONFIRM_SERVICE = "confirm_service"  # confirm and rate a delivered service
+    VIEW_ORDERS = "view_orders"
 
 
 class ScopeKind(enum.StrEnum):
@@ -62,28 +69,42 @@ _OFFICER = {
     Cap.MANAGE_ASSESSMENTS,
     Cap.ASSESS,
     Cap.VIEW_ENTITLEMENTS,
+    Cap.VIEW_ORDERS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.SYSTEM_ADMIN: frozenset(Cap),
     # Allowances are issued and adjusted by the civil-affairs offices that fund them (city, county).
-    Role.CIVIL_CITY: frozenset(_OFFICER | {Cap.MANAGE_ASSESSORS, Cap.MANAGE_ENTITLEMENTS}),
-    Role.CIVIL_COUNTY: frozenset(_OFFICER | {Cap.MANAGE_ENTITLEMENTS}),
+    Role.CIVIL_CITY: frozenset(_OFFICER | {Cap.MANAGE_ASSESSORS, Cap.MANAGE_ENTITLEMENTS, Cap.MANAGE_CATALOG}),
+    Role.CIVIL_COUNTY: frozenset(_OFFICER | {Cap.MANAGE_ENTITLEMENTS, Cap.MANAGE_CATALOG}),
     Role.CIVIL_STREET: frozenset(_OFFICER),
-    Role.COMMUNITY_WORKER: frozenset(_OFFICER),
+    # Community workers order services on elders' behalf and confirm them for elders who cannot.
+    Role.COMMUNITY_WORKER: frozenset(_OFFICER | {Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE}),
     # Centre operators plan services for the elders around them: masked identities, no health data
     # (care needs reach them through assessments and orders).
-    Role.CENTER_OPERATOR: frozenset({Cap.VIEW_ELDERS, Cap.EXPORT_ELDERS, Cap.VIEW_REGIONS, Cap.VIEW_ENTITLEMENTS, Cap.SPEND_ALLOWANCE}),
+    # They also take phone orders and dispatch them.
+    Role.CENTER_OPERATOR: frozenset(
+        {
+            Cap.VIEW_ELDERS,
+            Cap.EXPORT_ELDERS,
+            Cap.VIEW_REGIONS,
+            Cap.VIEW_ENTITLEMENTS,
+            Cap.SPEND_ALLOWANCE,
+            Cap.REQUEST_SERVICE,
+            Cap.DISPATCH,
+            Cap.VIEW_ORDERS,
+        }
+    ),
     # Advisors (养老顾问) tell elders what they are entitled to.
     Role.CARE_ADVISOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS, Cap.VIEW_ENTITLEMENTS}),
     Role.FAMILY_DOCTOR: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_REGIONS, Cap.ASSESS}),
-    # Providers, caregivers and volunteers reach elders through orders and visits, not the registry.
-    # They draw allowance hours for the services they deliver (the order, not the registry, links them).
-    Role.PROVIDER_ADMIN: frozenset({Cap.SPEND_ALLOWANCE}),
-    Role.CAREGIVER: frozenset({Cap.SPEND_ALLOWANCE}),
+    # Providers, caregivers and volunteers reach elders through orders and visits, not the registry:
+    # a provider's orders and caregivers, a caregiver's own tasks.
+    Role.PROVIDER_ADMIN: frozenset({Cap.MANAGE_CAREGIVERS, Cap.DISPATCH, Cap.VIEW_ORDERS}),
+    Role.CAREGIVER: frozenset({Cap.SERVE, Cap.VIEW_ORDERS}),
     Role.VOLUNTEER: frozenset(),
-    Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS}),
-    Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS}),
+    Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS, Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.VIEW_ORDERS}),
+    Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS, Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.VIEW_ORDERS}),
     # Agency assessors reach elders only through the assessments assigned to them.
     Role.ASSESSOR: frozenset({Cap.ASSESS}),
 }

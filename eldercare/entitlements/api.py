@@ -14,7 +14,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from eldercare.regions.selectors import region_get
-from eldercare.services.models import Provider
+from eldercare.services.models import Provider, ProviderStatus
 
 from . import selectors
 from .excel import export_settlement_xlsx
@@ -263,7 +263,7 @@ class SpendIn(Schema):
 @router.post("/accounts/{account_id}/spend", response={201: EntryOut}, summary="使用津贴 / draw on an allowance")
 def account_spend(request, account_id: int, data: SpendIn):
     account = selectors.account_get(actor=request.auth, pk=account_id)
-    provider = get_object_or_404(Provider, pk=data.provider, active=True)
+    provider = get_object_or_404(Provider, pk=data.provider, status=ProviderStatus.ACTIVE)
     entry = ledger.allowance_spend(
         actor=request.auth,
         account=account,

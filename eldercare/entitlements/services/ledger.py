@@ -34,10 +34,15 @@ def format_units(amount: int, unit: str) -> str:
 
 
 def _locked(account: Account, actor) -> Account:
-    """The account, row-locked; refused when out of the actor's scope or when its month is settled
-    (checked after the lock, so a settlement locking at the same moment is seen)."""
+    """The account, row-locked; refused when out of the actor's scope or when its month is settled."""
     if not scope_for(actor).covers_region(account.region_id):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    return _lock(account)
+
+
+def _lock(account: Account) -> Account:
+    """The account, row-locked; refused when its month is settled (checked after the lock, so a
+    settlement locking at the same moment is seen)."""
     account = Account.objects.select_for_update().get(pk=account.pk)
     settled = locked_settlement(account.region_id, account.month)
     if settled is not None:
@@ -116,12 +121,22 @@ def allowance_spend(
     """Draw `amount` (minutes or fen) for a service `provider` delivered on `on`. `value` is what
     the service is worth to the provider in fen (the hours' price); a yuan benefit is worth itself."""
     require(actor, Cap.SPEND_ALLOWANCE)
+    if not scope_for(actor).covers_region(account.region_id):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    return draw(account=account, amount=amount, key=key, on=on, provider=provider, value=value, reference=reference, actor=actor)
+
+
+def draw(
+    *, account: Account, amount: int, key: str, on: dt.date, provider: Provider, value: int | None, reference: str, actor=None
+) -> Entry:
+    """The spend itself, inside the caller's transaction, for callers that have already decided the
+    actor may draw on this account (`allowance_spend`, an order's confirmation)."""
     _positive(amount)
     if account.unit == Unit.FEN:
         value = amount if value is None else value
     if value is None or isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError({"value": errors.ERR_VALUE})
-    account = _locked(account, actor)
+    account = _lock(account)
     earlier = _replay(key, account, EntryKind.SPEND, -amount)
     if earlier:
         return earlier

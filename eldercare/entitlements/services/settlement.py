@@ -22,6 +22,7 @@ from eldercare.regions.models import Region, covering_codes, subtree_bounds
 
 from .. import errors
 from ..models import Account, Entry, EntryKind, Settlement, SettlementLine, SettlementStatus
+from ..signals import settlement_locked
 
 
 def _check(actor, region: Region) -> None:
@@ -139,4 +140,5 @@ def settlement_lock(*, actor, settlement: Settlement) -> Settlement:
     _write_lines(settlement)
     settlement.status, settlement.locked_by, settlement.locked_at = SettlementStatus.LOCKED, actor, timezone.now()
     settlement.save()
+    settlement_locked.send(sender=Settlement, settlement=settlement)
     return settlement
