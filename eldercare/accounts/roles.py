@@ -103,8 +103,12 @@ CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.PROVIDER_ADMIN: frozenset({Cap.MANAGE_CAREGIVERS, Cap.DISPATCH, Cap.VIEW_ORDERS}),
     Role.CAREGIVER: frozenset({Cap.SERVE, Cap.VIEW_ORDERS}),
     Role.VOLUNTEER: frozenset(),
-    Role.ELDER: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS, Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.VIEW_ORDERS}),
-    Role.FAMILY: frozenset({Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS, Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.VIEW_ORDERS}),
+    Role.ELDER: frozenset(
+        {Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS, Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.VIEW_ORDERS}
+    ),
+    Role.FAMILY: frozenset(
+        {Cap.VIEW_ELDERS, Cap.VIEW_HEALTH, Cap.VIEW_ENTITLEMENTS, Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.VIEW_ORDERS}
+    ),
     # Agency assessors reach elders only through the assessments assigned to them.
     Role.ASSESSOR: frozenset({Cap.ASSESS}),
 }

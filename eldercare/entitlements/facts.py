@@ -17,7 +17,7 @@ from eldercare.core.months import month_last_day
 from eldercare.elders.models import Elder as ElderModel
 from eldercare.elders.models import ElderGroup, ElderStatus, age_on
 from eldercare.facilities.models import Stay
-from eldercare.regions.models import Level, Region, prefix_of_code
+from eldercare.regions.models import Level, Region, code_bounds
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,11 +60,6 @@ class Facts:
         return self.left_on is None or self.left_on > day
 
 
-def subtree_bounds_of(region_code: str) -> tuple[str, str]:
-    prefix = prefix_of_code(region_code)
-    return prefix.ljust(12, "0"), prefix.ljust(12, "9")
-
-
 def load_facts(*, on: dt.date, month: dt.date, region_code: str | None = None, elder_ids: Iterable[int] | None = None) -> dict[int, Facts]:
     """Facts on `on` of the elders living in `region_code`'s subtree (or with these ids) who were
     on the register at some time in `month`, and their stays during the month."""
@@ -73,7 +68,7 @@ def load_facts(*, on: dt.date, month: dt.date, region_code: str | None = None, e
     last = month_last_day(month)
     registered = Q(status=ElderStatus.ACTIVE) | Q(status_date__gte=month)
     if region_code is not None:
-        lo, hi = subtree_bounds_of(region_code)
+        lo, hi = code_bounds(region_code)
         elders = ElderModel.objects.filter(residence_id__gte=lo, residence_id__lte=hi)
         related = {"elder__residence_id__gte": lo, "elder__residence_id__lte": hi}
         rural = set(Region.objects.filter(level=Level.COMMUNITY, is_rural=True, code__gte=lo, code__lte=hi).values_list("code", flat=True))

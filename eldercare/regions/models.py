@@ -43,6 +43,12 @@ def prefix_of_code(code: str) -> str:
     return code
 
 
+def code_bounds(code: str) -> tuple[str, str]:
+    """Inclusive bounds of every 12-digit code under the region with this code (level from the code)."""
+    prefix = prefix_of_code(code)
+    return prefix.ljust(CODE_LENGTH, "0"), prefix.ljust(CODE_LENGTH, "9")
+
+
 def covering_codes(code: str) -> list[str]:
     """The 12-digit codes of the region with this code and of every region above it, most specific
     first (330102001001 → 330102001001, 330102001000, 330102000000, 330100000000, 330000000000)."""

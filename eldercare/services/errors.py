@@ -22,3 +22,4 @@ ERR_DUPLICATE_CAREGIVER = "该身份证号码的护理员已登记 / a caregiver
 ERR_PRICE_DOCUMENT = "请填写指导价的依据文件 / name the document that sets the guide price"
 ERR_CHECKOUT_BEFORE_CHECKIN = "签退时间早于签到时间 / the check-out is before the check-in"
 ERR_COORDINATES = "请提供签到位置（经纬度） / the check-in needs a location (latitude and longitude)"
+ERR_NO_MATCH = "没有可派的护理员：{reasons} / no caregiver can take it: {reasons}"

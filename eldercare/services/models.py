@@ -151,6 +151,7 @@ class Caregiver(models.Model):
     max_daily_orders = models.PositiveSmallIntegerField(_("每日最多接单"), default=8)
     active = models.BooleanField(_("在岗"), default=True)
     created_at = models.DateTimeField(_("登记时间"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True, db_index=True)  # matching's index follows it
 
     class Meta:
         verbose_name = _("护理员")
@@ -163,6 +164,21 @@ class Caregiver(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Preference(models.Model):
+    """The caregiver an elder asks for again: matching prefers them when they can come."""
+
+    elder = models.OneToOneField("elders.Elder", verbose_name=_("老年人"), on_delete=models.CASCADE, related_name="preferred_caregiver")
+    caregiver = models.ForeignKey(Caregiver, verbose_name=_("护理员"), on_delete=models.CASCADE, related_name="+")
+    set_at = models.DateTimeField(_("设置时间"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("指定护理员")
+        verbose_name_plural = _("指定护理员")
+
+    def __str__(self) -> str:
+        return f"{self.elder_id} → {self.caregiver}"
 
 
 class OrderStatus(models.TextChoices):

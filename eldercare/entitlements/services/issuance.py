@@ -24,11 +24,10 @@ from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 from eldercare.core.bulk import insert_new
 from eldercare.core.months import add_months, month_last_day
-from eldercare.regions.models import Level, Region
+from eldercare.regions.models import Level, Region, code_bounds
 
 from .. import errors
 from ..engine import facts_day, grant, load_facts_for, resolve_exclusions
-from ..facts import subtree_bounds_of
 from ..models import Account, EntryKind, IssuanceRun, RunStatus, Unit
 from ..policy import Basis, Benefit, Policy, policies_for
 from ..policy import Unit as PolicyUnit
@@ -82,7 +81,7 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
         return 0
     base, by_day = load_facts_for((b for _, b in due), month, region_code=unit_code)
     existing: dict[int, set[str]] = defaultdict(set)
-    lo, hi = subtree_bounds_of(unit_code)
+    lo, hi = code_bounds(unit_code)
     for elder_id, policy_id, benefit in Account.objects.filter(
         month=month, elder__residence_id__gte=lo, elder__residence_id__lte=hi
     ).values_list("elder_id", "policy", "benefit"):

@@ -27,11 +27,10 @@ from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, require, scope
 from eldercare.core.months import month_last_day
 from eldercare.elders.models import Elder, ElderStatus
 from eldercare.elders.selectors import scoped_elders
-from eldercare.entitlements.facts import subtree_bounds_of
 from eldercare.entitlements.models import Account
 from eldercare.entitlements.models import Unit as AllowanceUnit
 from eldercare.entitlements.services.ledger import draw
-from eldercare.regions.models import covering_codes
+from eldercare.regions.models import code_bounds, covering_codes
 
 from .. import errors
 from ..models import (
@@ -220,6 +219,20 @@ def order_assign(*, actor, order: Order, caregiver: Caregiver, note: str = "") -
         raise ValidationError({"caregiver": problems})
     order.caregiver, order.provider, order.match_note = caregiver, caregiver.provider, note
     return _move(order, "assign", actor, note, ("caregiver", "provider", "match_note"))
+
+
+@transaction.atomic
+def order_auto_dispatch(*, actor, order: Order) -> Order:
+    """Match (see `matching`) and dispatch in one step; the choice and its reasons go on the order.
+    Refused with the reasons when nobody qualifies: an operator then assigns by hand."""
+    from ..matching import match
+
+    _dispatcher(actor, order)
+    choice = match(order)
+    if choice.caregiver_id is None:
+        raise ValidationError({"caregiver": errors.ERR_NO_MATCH.format(reasons=choice.note)})
+    order = order_assign(actor=actor, order=order, caregiver=Caregiver.objects.get(pk=choice.caregiver_id), note=choice.note)
+    return order_dispatch(actor=actor, order=order)
 
 
 @transaction.atomic
@@ -444,7 +457,7 @@ def order_no_show(*, actor, order: Order, reason: str) -> Order:
 def orders_settle(*, region_code: str, month: dt.date) -> int:
     """Mark the confirmed orders of a month in a region settled: called when the month's settlement
     locks (`entitlements.signals.settlement_locked`), inside its transaction. Returns the count."""
-    lo, hi = subtree_bounds_of(region_code)
+    lo, hi = code_bounds(region_code)
     start = timezone.make_aware(dt.datetime.combine(month, dt.time.min))
     end = timezone.make_aware(dt.datetime.combine(month_last_day(month) + dt.timedelta(days=1), dt.time.min))
     confirmed = Order.objects.select_for_update().filter(
