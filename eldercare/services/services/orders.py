@@ -117,7 +117,7 @@ def _elder_for(actor, elder: Elder) -> Elder:
     return elder
 
 
-def _dispatcher(actor, order: Order) -> None:
+def may_dispatch(actor, order: Order) -> None:
     require(actor, Cap.DISPATCH)
     if scope_for(actor).covers_region(order.region_id):
         return
@@ -227,7 +227,7 @@ def order_auto_dispatch(*, actor, order: Order) -> Order:
     Refused with the reasons when nobody qualifies: an operator then assigns by hand."""
     from ..matching import match
 
-    _dispatcher(actor, order)
+    may_dispatch(actor, order)
     choice = match(order)
     if choice.caregiver_id is None:
         raise ValidationError({"caregiver": errors.ERR_NO_MATCH.format(reasons=choice.note)})
@@ -238,7 +238,7 @@ def order_auto_dispatch(*, actor, order: Order) -> Order:
 @transaction.atomic
 def order_dispatch(*, actor, order: Order) -> Order:
     order = _lock(order, "dispatch")
-    _dispatcher(actor, order)
+    may_dispatch(actor, order)
     return _move(order, "dispatch", actor)
 
 
@@ -447,7 +447,7 @@ def order_no_show(*, actor, order: Order, reason: str) -> Order:
     if has_cap(actor, Cap.SERVE):
         _own_task(actor, order)
     elif has_cap(actor, Cap.DISPATCH):
-        _dispatcher(actor, order)
+        may_dispatch(actor, order)
     else:
         _may_confirm(actor, order)
     order.reason = reason[:300]

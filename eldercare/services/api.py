@@ -1,0 +1,256 @@
+"""The door-to-door services API: the catalogue, orders through their life, matching, a caregiver's
+tasks and the fraud flags. Handlers parse, call one service or selector and shape the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from eldercare.elders.selectors import elder_get
+
+from . import matching, selectors
+from .models import Caregiver, ServiceItem
+from .services import orders
+
+router = Router(tags=["services"])
+
+
+class ItemOut(Schema):
+    code: str
+    name: str
+    category: str
+    unit: str
+    minutes: int
+    min_level: int | None
+
+
+@router.get("/items", response=list[ItemOut], summary="服务项目目录 / the service catalogue")
+def items(request):
+    return list(selectors.catalogue().values("code", "name", "category", "unit", "minutes", "min_level"))
+
+
+class EventOut(Schema):
+    from_status: str
+    to_status: str
+    at: dt.datetime
+    note: str
+
+
+class FlagOut(Schema):
+    kind: str
+    detail: str
+    other_id: int | None
+    created_at: dt.datetime
+
+
+class OrderOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    item: str
+    item_name: str
+    quantity: int
+    status: str
+    status_label: str
+    channel: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    region: str
+    provider_id: int | None
+    caregiver_id: int | None
+    caregiver_name: str | None
+    match_note: str
+    unit_price: int | None
+    amount: int | None
+    paid_by_allowance: int
+    allowance_minutes: int
+    self_pay: int
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    record: str
+    rating: int | None
+    reason: str
+
+
+class OrderDetailOut(OrderOut):
+    events: list[EventOut]
+    flags: list[FlagOut]
+
+
+def _order(o) -> dict:
+    keys = (
+        "quantity", "status", "channel", "window_start", "window_end", "provider_id", "caregiver_id", "match_note", "unit_price", "amount",
+        "paid_by_allowance", "allowance_minutes", "self_pay", "checked_in_at", "checked_out_at", "record", "rating", "reason",
+    )  # fmt: skip
+    return {
+        "id": o.pk,
+        "elder_id": o.elder_id,
+        "elder_name": o.elder.name,
+        "item": o.item.code,
+        "item_name": o.item.name,
+        "status_label": o.get_status_display(),
+        "region": o.region_id,
+        "caregiver_name": o.caregiver.name if o.caregiver_id else None,
+        **{k: getattr(o, k) for k in keys},
+    }
+
+
+def _detail(o) -> dict:
+    return {
+        **_order(o),
+        "events": list(o.events.order_by("pk").values("from_status", "to_status", "at", "note")),
+        "flags": list(o.flags.values("kind", "detail", "other_id", "created_at")),
+    }
+
+
+class OrderIn(Schema):
+    elder: int
+    item: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    quantity: int | None = None
+    channel: str | None = None
+    note: str = ""
+
+
+@router.post("/orders", response={201: OrderDetailOut}, summary="下单 / request a service")
+def order_create(request, data: OrderIn):
+    elder = elder_get(actor=request.auth, pk=data.elder)
+    item = get_object_or_404(ServiceItem, code=data.item)
+    order = orders.order_request(
+        actor=request.auth,
+        elder=elder,
+        item=item,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        quantity=data.quantity,
+        channel=data.channel,
+        note=data.note,
+    )
+    return Status(201, _detail(order))
+
+
+@router.get("/orders", response=list[OrderOut], summary="工单 / orders")
+def order_list(request, status: str | None = None, region: str | None = None):
+    return [_order(o) for o in selectors.order_list(actor=request.auth, status=status, region=region)[:200]]
+
+
+@router.get("/orders/{order_id}", response=OrderDetailOut, summary="工单详情 / an order")
+def order_detail(request, order_id: int):
+    return _detail(selectors.order_get(actor=request.auth, pk=order_id))
+
+
+class MatchOut(Schema):
+    caregiver_id: int | None
+    explanation: list[str]
+    candidates: list[tuple[int, float]]
+
+
+@router.get("/orders/{order_id}/match", response=MatchOut, summary="匹配预览（不派单）/ who would be chosen, and why")
+def order_match(request, order_id: int):
+    order = selectors.order_get(actor=request.auth, pk=order_id)
+    orders.may_dispatch(request.auth, order)
+    choice = matching.match(order)
+    return {"caregiver_id": choice.caregiver_id, "explanation": choice.explanation, "candidates": choice.candidates}
+
+
+class AssignIn(Schema):
+    caregiver: int
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class CheckInIn(Schema):
+    latitude: Decimal
+    longitude: Decimal
+
+
+class CheckOutIn(Schema):
+    record: str
+
+
+class ConfirmIn(Schema):
+    rating: int
+    comment: str = ""
+
+
+def _act(request, order_id: int, action, **kwargs):
+    order = selectors.order_get(actor=request.auth, pk=order_id)
+    return _detail(action(actor=request.auth, order=order, **kwargs))
+
+
+@router.post("/orders/{order_id}/auto-dispatch", response=OrderDetailOut, summary="自动匹配并派单 / match and dispatch")
+def order_auto_dispatch(request, order_id: int):
+    return _act(request, order_id, orders.order_auto_dispatch)
+
+
+@router.post("/orders/{order_id}/assign", response=OrderDetailOut, summary="指定护理员 / assign a caregiver")
+def order_assign(request, order_id: int, data: AssignIn):
+    caregiver = get_object_or_404(Caregiver, pk=data.caregiver)
+    return _act(request, order_id, orders.order_assign, caregiver=caregiver, note=data.note)
+
+
+@router.post("/orders/{order_id}/dispatch", response=OrderDetailOut, summary="派单 / dispatch")
+def order_dispatch(request, order_id: int):
+    return _act(request, order_id, orders.order_dispatch)
+
+
+@router.post("/orders/{order_id}/accept", response=OrderDetailOut, summary="接单 / accept")
+def order_accept(request, order_id: int):
+    return _act(request, order_id, orders.order_accept)
+
+
+@router.post("/orders/{order_id}/decline", response=OrderDetailOut, summary="拒单 / decline")
+def order_decline(request, order_id: int, data: ReasonIn):
+    return _act(request, order_id, orders.order_decline, reason=data.reason)
+
+
+@router.post("/orders/{order_id}/depart", response=OrderDetailOut, summary="出发 / on the way")
+def order_depart(request, order_id: int):
+    return _act(request, order_id, orders.order_depart)
+
+
+@router.post("/orders/{order_id}/check-in", response=OrderDetailOut, summary="签到 / check in")
+def order_check_in(request, order_id: int, data: CheckInIn):
+    return _act(request, order_id, orders.order_check_in, latitude=data.latitude, longitude=data.longitude)
+
+
+@router.post("/orders/{order_id}/check-out", response=OrderDetailOut, summary="签退 / check out")
+def order_check_out(request, order_id: int, data: CheckOutIn):
+    return _act(request, order_id, orders.order_check_out, record=data.record)
+
+
+@router.post("/orders/{order_id}/confirm", response=OrderDetailOut, summary="确认并评价 / confirm and rate")
+def order_confirm(request, order_id: int, data: ConfirmIn):
+    return _act(request, order_id, orders.order_confirm, rating=data.rating, comment=data.comment)
+
+
+@router.post("/orders/{order_id}/cancel", response=OrderDetailOut, summary="取消 / cancel")
+def order_cancel(request, order_id: int, data: ReasonIn):
+    return _act(request, order_id, orders.order_cancel, reason=data.reason)
+
+
+@router.post("/orders/{order_id}/no-show", response=OrderDetailOut, summary="未履约 / no-show")
+def order_no_show(request, order_id: int, data: ReasonIn):
+    return _act(request, order_id, orders.order_no_show, reason=data.reason)
+
+
+@router.get("/tasks", response=list[OrderOut], summary="护理员当日任务 / a caregiver's tasks of a day")
+def tasks(request, day: dt.date | None = None):
+    return [_order(o) for o in selectors.caregiver_tasks(actor=request.auth, day=day)]
+
+
+class FlagRowOut(FlagOut):
+    id: int
+    order_id: int
+
+
+@router.get("/flags", response=list[FlagRowOut], summary="异常预警 / fraud flags")
+def flags(request):
+    return list(selectors.flags_visible(request.auth).values("id", "order_id", "kind", "detail", "other_id", "created_at")[:200])
