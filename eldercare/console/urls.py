@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import assessments, elders, entitlements, home, imports, records, regions
+from .views import assessments, elders, entitlements, home, imports, orders, records, regions
 
 app_name = "console"
 urlpatterns = [
@@ -26,6 +26,11 @@ urlpatterns = [
     path("entitlements/settlements/<int:pk>/", entitlements.settlement_detail, name="settlement_detail"),
     path("entitlements/settlements/<int:pk>/lock/", entitlements.settlement_lock, name="settlement_lock"),
     path("entitlements/settlements/<int:pk>/export.xlsx", entitlements.settlement_export, name="settlement_export"),
+    path("elders/<int:pk>/orders/new/", orders.order_create, name="order_create"),
+    path("orders/", orders.order_list, name="order_list"),
+    path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
+    path("orders/<int:pk>/act/", orders.order_act, name="order_act"),
+    path("care/", orders.care_tasks, name="care_tasks"),
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/answer/", assessments.assessment_answer, name="assessment_answer"),

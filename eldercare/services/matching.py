@@ -19,6 +19,7 @@ orders of the candidates (conflicts and load) are read fresh from the database o
 from __future__ import annotations
 
 import datetime as dt
+import json
 import math
 import threading
 from dataclasses import dataclass, field
@@ -106,6 +107,22 @@ def _stamp() -> tuple:
 
 
 def build_index() -> Index:
+    # Many caregivers share a shift pattern and a set of skills: compute each distinct one once.
+    slot_cache: dict[str, np.ndarray] = {}
+    bit_cache: dict[tuple, int] = {}
+
+    def slots_of(hours) -> np.ndarray:
+        key = json.dumps(hours, sort_keys=True)
+        if key not in slot_cache:
+            slot_cache[key] = _slots(hours)
+        return slot_cache[key]
+
+    def bits_of(categories) -> int:
+        key = tuple(categories or ())
+        if key not in bit_cache:
+            bit_cache[key] = sum(CATEGORY_BIT.get(c, 0) for c in key)
+        return bit_cache[key]
+
     rows = list(
         Caregiver.objects.filter(active=True, provider__status=ProviderStatus.ACTIVE).values_list(
             "pk", "name", "provider_id", "categories", "level", "certificate_expires", "latitude", "longitude", "hours", "max_daily_orders"
@@ -124,10 +141,10 @@ def build_index() -> Index:
         ids=np.array([r[0] for r in rows], dtype=np.int64),
         names=[r[1] for r in rows],
         provider=np.array([r[2] for r in rows], dtype=np.int64),
-        categories=np.array([sum(CATEGORY_BIT.get(c, 0) for c in r[3] or ()) for r in rows], dtype=np.int64),
+        categories=np.array([bits_of(r[3]) for r in rows], dtype=np.int64),
         level=np.array([r[4] if r[4] is not None else 9 for r in rows], dtype=np.int64),
         expires=np.array([r[5].toordinal() if r[5] else 0 for r in rows], dtype=np.int64),
-        slots=np.array([_slots(r[8]) for r in rows], dtype=np.int64).reshape(n, 7),
+        slots=np.array([slots_of(r[8]) for r in rows], dtype=np.int64).reshape(n, 7),
         max_daily=np.array([r[9] for r in rows], dtype=np.int64),
         lat0=lat0,
         tree=cKDTree(xy if n else np.zeros((1, 2))),

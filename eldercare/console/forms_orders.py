@@ -1,0 +1,58 @@
+"""Forms of the service order pages: they parse input; the order services check the rules."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from eldercare.services.models import Channel, OrderStatus
+from eldercare.services.selectors import catalogue
+
+
+class OrderFilterForm(forms.Form):
+    status = forms.ChoiceField(label=_("Status"), required=False, choices=[("", _("All orders"))] + OrderStatus.choices)
+
+
+class DateTimeInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs):
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+def _next_morning() -> dt.datetime:
+    return timezone.localtime().replace(hour=9, minute=0, second=0, microsecond=0) + dt.timedelta(days=1)
+
+
+class OrderForm(forms.Form):
+    item = forms.ChoiceField(label=_("Service"))
+    window_start = forms.DateTimeField(label=_("From"), widget=DateTimeInput, input_formats=["%Y-%m-%dT%H:%M"])
+    window_end = forms.DateTimeField(label=_("Until"), widget=DateTimeInput, input_formats=["%Y-%m-%dT%H:%M"])
+    quantity = forms.IntegerField(label=_("Minutes (hourly services) or visits"), required=False, min_value=1)
+    channel = forms.ChoiceField(
+        label=_("How the request came"), choices=[(code, label) for code, label in Channel.choices if code in ("community", "phone")]
+    )
+    note = forms.CharField(label=_("Note"), required=False, max_length=300)
+
+    def __init__(self, *args, **kwargs):
+        start = _next_morning()
+        kwargs.setdefault("initial", {"window_start": start, "window_end": start + dt.timedelta(hours=2), "channel": Channel.PHONE})
+        super().__init__(*args, **kwargs)
+        self.items = {i.code: i for i in catalogue()}
+        self.fields["item"].choices = [
+            (code, f"{item.get_category_display()} · {item.name.partition(' / ')[0]}") for code, item in self.items.items()
+        ]
+
+    def service_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            "item": self.items[data["item"]],
+            "window_start": data["window_start"],
+            "window_end": data["window_end"],
+            "quantity": data["quantity"],
+            "channel": data["channel"],
+            "note": data["note"],
+        }
