@@ -181,6 +181,33 @@ class Preference(models.Model):
         return f"{self.elder_id} → {self.caregiver}"
 
 
+class Recurrence(models.Model):
+    """A standing order (cleaning every Tuesday at 9): occurrences become orders ahead of time."""
+
+    elder = models.ForeignKey("elders.Elder", verbose_name=_("老年人"), on_delete=models.CASCADE, related_name="recurrences")
+    item = models.ForeignKey(ServiceItem, verbose_name=_("服务项目"), on_delete=models.PROTECT, related_name="+")
+    weekdays = models.JSONField(_("每周几"))  # 1 = Monday … 7 = Sunday
+    start_time = models.TimeField(_("开始时间"))
+    window_minutes = models.PositiveIntegerField(_("时段长度（分钟）"))
+    quantity = models.PositiveIntegerField(_("数量（次或分钟）"))
+    valid_from = models.DateField(_("起始日期"))
+    valid_to = models.DateField(_("截止日期"), null=True, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("设置人"), on_delete=models.PROTECT, related_name="+")
+    active = models.BooleanField(_("有效"), default=True)
+    created_at = models.DateTimeField(_("设置时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("周期服务")
+        verbose_name_plural = _("周期服务")
+        constraints = [
+            models.CheckConstraint(condition=Q(valid_to__isnull=True) | Q(valid_to__gte=F("valid_from")), name="recurrence_dates_ordered"),
+            models.CheckConstraint(condition=Q(window_minutes__gt=0, quantity__gt=0), name="recurrence_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item} · {self.weekdays} {self.start_time:%H:%M}"
+
+
 class OrderStatus(models.TextChoices):
     REQUESTED = "requested", _("待派单")
     MATCHED = "matched", _("已匹配")
@@ -236,6 +263,10 @@ class Order(models.Model):
     rating_comment = models.CharField(_("评价"), max_length=300, blank=True, default="")
     reason = models.CharField(_("取消或未履约原因"), max_length=300, blank=True, default="")
     note = models.CharField(_("备注"), max_length=300, blank=True, default="")
+    recurrence = models.ForeignKey(
+        Recurrence, verbose_name=_("周期服务"), on_delete=models.SET_NULL, null=True, blank=True, related_name="orders"
+    )
+    occurrence = models.DateField(_("周期日期"), null=True, blank=True)
     created_at = models.DateTimeField(_("下单时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
@@ -258,6 +289,10 @@ class Order(models.Model):
             models.CheckConstraint(
                 condition=Q(status__in=["requested", "cancelled"]) | Q(caregiver__isnull=False, provider__isnull=False),
                 name="order_assigned_after_request",
+            ),
+            # Generating a standing order's occurrences twice makes each order once.
+            models.UniqueConstraint(
+                fields=["recurrence", "occurrence"], condition=Q(recurrence__isnull=False), name="order_one_per_occurrence"
             ),
         ]
 

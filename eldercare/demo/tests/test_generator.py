@@ -247,3 +247,22 @@ class _Sink:
 
     def flush(self):
         pass
+
+
+@pytest.mark.django_db
+def test_demo_services_network():
+    from eldercare.demo.generator.services import build_services
+    from eldercare.services.models import Caregiver, GuidePrice, Order, Provider
+
+    build_demo_city(elders=2_000, communities=60, seed=3, log=quiet)
+    made = build_services(seed=3, log=quiet)
+    counties = Region.objects.filter(level=Level.COUNTY).count()
+    assert made["providers"] == Provider.objects.count() == 2 * counties
+    assert Caregiver.objects.count() >= made["caregivers"] > 0
+    assert GuidePrice.objects.filter(document__startswith="演示数据").count() == 15
+    demo_carer = Caregiver.objects.get(user__username="caregiver")
+    assert Provider.objects.get(admins__username="provider_admin") == demo_carer.provider
+    assert Order.objects.count() == made["orders"]
+    assert set(Order.objects.values_list("status", flat=True)) <= {"requested", "matched", "dispatched", "accepted", "checked_out"}
+    again = build_services(seed=3, log=quiet)  # idempotent apart from new orders
+    assert Provider.objects.count() == 2 * counties and again["providers"] == made["providers"]

@@ -288,3 +288,44 @@ class TestFraudFlags:
         assert not FraudFlag.objects.filter(order=first).exists()
         # Flagged, not dropped: the order goes on to be confirmed and paid as usual.
         assert o.order_confirm(actor=personas[R.ELDER], order=second, rating=3).status == S.CONFIRMED
+
+
+class TestRecurrence:
+    def test_every_tuesday_becomes_orders_a_fortnight_ahead(self, svc, personas):
+        from eldercare.services.services.recurrences import recurrence_create, recurrences_generate
+
+        monday = dt.date(2026, 11, 23)
+        rec = recurrence_create(
+            actor=personas[R.COMMUNITY_WORKER], elder=svc.elder, item=svc.items["clean_home"], weekdays=[2], start_time=dt.time(9),
+            window_minutes=120, valid_from=monday,
+        )  # fmt: skip
+        assert recurrences_generate(today=monday) == 2  # 24 Nov and 1 Dec (the horizon is 14 days: up to 7 Dec)
+        assert recurrences_generate(today=monday) == 0  # nothing twice
+        made = Order.objects.filter(recurrence=rec).order_by("occurrence")
+        assert [o.occurrence for o in made] == [dt.date(2026, 11, 24), dt.date(2026, 12, 1)]
+        first = made[0]
+        assert (first.channel, first.quantity, timezone.localtime(first.window_start).time()) == ("care_plan", 120, dt.time(9))
+        assert recurrences_generate(today=monday + dt.timedelta(days=7)) == 1  # 8 Dec joins the horizon
+
+    def test_bad_weekdays(self, svc, personas):
+        from eldercare.services.services.recurrences import recurrence_create
+
+        with pytest.raises(ValidationError):
+            recurrence_create(
+                actor=personas[R.COMMUNITY_WORKER], elder=svc.elder, item=svc.items["clean_home"], weekdays=[8], start_time=dt.time(9),
+                window_minutes=60, valid_from=dt.date(2026, 11, 23),
+            )  # fmt: skip
+
+
+def test_the_daily_command(svc, personas, capsys):
+    from django.core.management import call_command
+
+    from eldercare.services.services.recurrences import recurrence_create
+
+    recurrence_create(
+        actor=personas[R.COMMUNITY_WORKER], elder=svc.elder, item=svc.items["clean_home"], weekdays=list(range(1, 8)), start_time=dt.time(9),
+        window_minutes=120, valid_from=timezone.localdate(),
+    )  # fmt: skip
+    call_command("orders_recurring", "--now")
+    assert "15" in capsys.readouterr().out  # today and the next 14 days
+    assert Order.objects.filter(recurrence__isnull=False).count() == 15

@@ -66,6 +66,9 @@ class Command(BaseCommand):
         for username, role, region in summary.logins:
             self.stdout.write(f"  {username.ljust(width)}  {role}  {region}")
         self.issue_allowances()
+        from eldercare.demo.generator.services import build_services
+
+        build_services(seed=seed, log=self.stdout.write)
         self.stdout.write(self.style.SUCCESS(f"完成 / done in {summary.seconds:.1f} s"))
 
     def issue_allowances(self) -> None:

@@ -1,0 +1,150 @@
+"""The demo's door-to-door services: two providers per county serving it, caregivers living around
+its communities, demo guide prices for the city, and orders of the demo street at every stage.
+
+Guide prices here are DEMO VALUES (marked so on each price's document), not any city's published
+prices. Orders go through the order services, so they look exactly like real ones.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import random
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from eldercare.accounts.models import User
+from eldercare.accounts.roles import Role
+from eldercare.core.crypto import keyed_hash
+from eldercare.elders import idnumber
+from eldercare.elders.models import Elder, ElderStatus
+from eldercare.regions.models import Level, Region, code_bounds
+from eldercare.services.catalog import catalog_sync
+from eldercare.services.creditcode import check_character
+from eldercare.services.models import Caregiver, Category, GuidePrice, Provider, ServiceArea, ServiceItem
+from eldercare.services.services import orders
+
+DEMO_PRICES = {  # fen per visit or per hour
+    "meal_delivery": 15_00, "meal_feeding": 35_00, "bath_home": 80_00, "bath_wash": 40_00, "clean_home": 40_00, "clean_laundry": 30_00,
+    "mobility_escort": 40_00, "mobility_transfer": 30_00, "medical_escort": 45_00, "medical_check": 20_00, "medical_medication": 15_00,
+    "emergency_visit": 60_00, "life_care": 38_00, "rehab_training": 60_00, "comfort_visit": 30_00,
+}  # fmt: skip
+SHIFTS = ([["08:00", "12:00"], ["13:30", "17:30"]], [["07:00", "15:00"]], [["10:00", "20:00"]])
+SURNAMES = "张王李赵陈刘杨黄周吴徐孙马朱胡郭何林罗高"
+
+
+@transaction.atomic
+def build_services(*, seed: int = 2026, per_community: float = 0.5, log=print) -> dict[str, int]:
+    rng = random.Random(f"{seed}:services")
+    catalog_sync()
+    city = Region.objects.filter(level=Level.CITY).order_by("code").first()
+    system = User.objects.filter(is_superuser=True).order_by("pk").first() or User.objects.order_by("pk").first()
+    items = {i.code: i for i in ServiceItem.objects.all()}
+    start = timezone.localdate().replace(month=1, day=1)
+    GuidePrice.objects.bulk_create(
+        [
+            GuidePrice(
+                item=items[code],
+                region=city,
+                price=price,
+                valid_from=start,
+                document="演示数据：非任何城市公布的指导价 / demo value",
+                set_by=system,
+            )
+            for code, price in DEMO_PRICES.items()
+        ],
+        ignore_conflicts=True,
+    )
+    providers, caregivers = [], []
+    counties = list(Region.objects.filter(level=Level.COUNTY, code__startswith=city.code[:4]).order_by("code"))
+    for n, county in enumerate(counties):
+        for k in range(2):
+            first17 = f"52{county.code[:6]}MJ{n:04d}{k:03d}"
+            provider, _ = Provider.objects.get_or_create(
+                credit_code=first17 + check_character(first17),
+                defaults={"name": f"{county.name}{('颐康', '乐龄')[k]}居家养老服务中心", "region": county},
+            )
+            ServiceArea.objects.get_or_create(provider=provider, region=county)
+            providers.append(provider)
+    communities = list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=city.code[:4]).order_by("code"))
+    homes = dict(Elder.objects.filter(latitude__isnull=False).order_by("residence_id", "pk").values_list("residence_id", "latitude"))
+    lngs = dict(Elder.objects.filter(longitude__isnull=False).order_by("residence_id", "pk").values_list("residence_id", "longitude"))
+    seq = 0
+    for community in communities:
+        if community.code not in homes or rng.random() > per_community:
+            continue
+        provider = providers[2 * next(i for i, c in enumerate(counties) if community.code.startswith(c.code[:6])) + rng.randrange(2)]
+        seq += 1
+        number = idnumber.build(community.code[:6], dt.date(1965 + seq % 20, seq % 12 + 1, seq % 27 + 1), seq % 998 + 1)
+        caregivers.append(
+            Caregiver(
+                provider=provider, name=f"{rng.choice(SURNAMES)}护理{seq}", id_number=number, id_hash=keyed_hash(number), id_masked=idnumber.mask(number),
+                level=rng.choice([3, 4, 4, 5, 5]), certificate_number=f"YLHL{seq:06d}", certificate_expires=dt.date(2029, 12, 31),
+                categories=sorted(rng.sample(Category.values, 4)), latitude=homes[community.code] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
+                longitude=lngs[community.code] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
+                hours={str(d): rng.choice(SHIFTS) for d in range(1, 8)},
+            )
+        )  # fmt: skip
+    Caregiver.objects.bulk_create(caregivers, ignore_conflicts=True)
+    demo_orders = _demo_orders(rng, providers)
+    log(f"上门服务 services: {len(providers)} 家服务商 providers, {len(caregivers):,} 名护理员 caregivers, {demo_orders} 张工单 orders")
+    return {"providers": len(providers), "caregivers": len(caregivers), "orders": demo_orders}
+
+
+def _demo_orders(rng: random.Random, providers: list[Provider]) -> int:
+    """Link the provider_admin and caregiver logins, then take orders of the demo street's elders
+    through the lifecycle to each stage."""
+    operator = User.objects.filter(username="centre_operator").first()
+    worker = User.objects.filter(username="community_worker").first()
+    admin_user = User.objects.filter(username="provider_admin", role=Role.PROVIDER_ADMIN).first()
+    carer_user = User.objects.filter(username="caregiver", role=Role.CAREGIVER).first()
+    if not (operator and worker and admin_user and carer_user and operator.region_id):
+        return 0
+    street = operator.region
+    provider = next((p for p in providers if street.code.startswith(p.region_id[:6])), providers[0])
+    provider.admins.add(admin_user)
+    lo, hi = code_bounds(worker.region_id)  # the community worker orders for the elders of their community
+    elders = list(
+        Elder.objects.filter(residence_id__gte=lo, residence_id__lte=hi, status=ElderStatus.ACTIVE, latitude__isnull=False).order_by("pk")[
+            :12
+        ]
+    )
+    if not elders:
+        return 0
+    lat, lng = elders[0].latitude, elders[0].longitude
+    number = idnumber.build(street.code[:6], dt.date(1972, 5, 6), 77)
+    carer, _ = Caregiver.objects.get_or_create(
+        user=carer_user,
+        defaults={
+            "provider": provider, "name": carer_user.display_name or "演示护理员", "id_number": number, "id_hash": keyed_hash(number),
+            "id_masked": idnumber.mask(number), "level": 3, "certificate_number": "YLHL-DEMO", "certificate_expires": dt.date(2029, 12, 31),
+            "categories": list(Category.values), "latitude": lat, "longitude": lng, "hours": {str(d): [["07:00", "21:00"]] for d in range(1, 8)},
+        },
+    )  # fmt: skip
+    items = list(ServiceItem.objects.filter(code__in=["clean_home", "life_care", "meal_delivery", "comfort_visit", "bath_home"]))
+    today = timezone.localdate()
+    made = 0
+    for i, elder in enumerate(elders):
+        item = items[i % len(items)]
+        start = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1 if i % 3 == 0 else 0), dt.time(8 + i % 10)))
+        try:
+            order = orders.order_request(
+                actor=worker, elder=elder, item=item, window_start=start, window_end=start + dt.timedelta(hours=2), channel="phone"
+            )
+        except ValidationError:  # its window has passed (late in the day): skipped
+            continue
+        made += 1
+        stage = i % 6
+        if stage == 0:
+            continue  # left for the operator to dispatch
+        orders.order_assign(actor=operator, order=order, caregiver=carer, note="演示：就近派单")
+        if stage >= 2:
+            orders.order_dispatch(actor=operator, order=order)
+        if stage >= 3:
+            orders.order_accept(actor=carer_user, order=order)
+        if stage >= 5:
+            orders.order_check_in(actor=carer_user, order=order, latitude=elder.latitude, longitude=elder.longitude, at=start)
+            orders.order_check_out(actor=carer_user, order=order, record="演示服务记录", at=start + dt.timedelta(minutes=item.minutes))
+    return made
