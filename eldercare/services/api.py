@@ -6,14 +6,16 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal
 
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
 from eldercare.elders.selectors import elder_get
+from eldercare.regions.selectors import region_get
 
 from . import matching, selectors
-from .models import Caregiver, ServiceItem
-from .services import orders
+from .models import Caregiver, Provider, ServiceItem
+from .services import catalog, orders, providers
 
 router = Router(tags=["services"])
 
@@ -254,3 +256,140 @@ class FlagRowOut(FlagOut):
 @router.get("/flags", response=list[FlagRowOut], summary="异常预警 / fraud flags")
 def flags(request):
     return list(selectors.flags_visible(request.auth).values("id", "order_id", "kind", "detail", "other_id", "created_at")[:200])
+
+
+# ---------------------------------------------------------------- catalogue administration
+
+
+class PriceIn(Schema):
+    item: str
+    region: str
+    price: int  # fen per visit or per hour
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    document: str
+
+
+class PriceOut(Schema):
+    id: int
+    item: str
+    region: str
+    price: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    document: str
+
+
+def _price(p) -> dict:
+    return {
+        "id": p.pk,
+        "item": p.item.code,
+        "region": p.region_id,
+        **{k: getattr(p, k) for k in ("price", "valid_from", "valid_to", "document")},
+    }
+
+
+@router.post("/guide-prices", response={201: PriceOut}, summary="设定政府指导价 / set a guide price")
+def guide_price_create(request, data: PriceIn):
+    item = get_object_or_404(ServiceItem, code=data.item)
+    region = region_get(actor=request.auth, code=data.region)
+    price = catalog.guide_price_set(
+        actor=request.auth,
+        item=item,
+        region=region,
+        price=data.price,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        document=data.document,
+    )
+    return Status(201, _price(price))
+
+
+@router.get("/guide-prices/current", response={200: PriceOut, 404: dict}, summary="某社区某日的指导价 / the guide price in force")
+def guide_price_current(request, item: str, region: str, day: dt.date):
+    found = catalog.price_for(get_object_or_404(ServiceItem, code=item), region_get(actor=request.auth, code=region).code, day)
+    return _price(found) if found else Status(404, {"detail": "无指导价 / no guide price"})
+
+
+class ProviderIn(Schema):
+    name: str
+    credit_code: str
+    region: str
+    licence: str = ""
+
+
+class ProviderOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    region: str
+    status: str
+
+
+@router.post("/providers", response={201: ProviderOut}, summary="登记服务商 / register a provider")
+def provider_create(request, data: ProviderIn):
+    region = region_get(actor=request.auth, code=data.region)
+    p = providers.provider_register(actor=request.auth, name=data.name, credit_code=data.credit_code, region=region, licence=data.licence)
+    return Status(201, {"id": p.pk, "name": p.name, "credit_code": p.credit_code, "region": p.region_id, "status": p.status})
+
+
+class AreaIn(Schema):
+    region: str
+
+
+@router.post("/providers/{provider_id}/areas", response={201: dict}, summary="增加服务区域 / add a service area")
+def provider_area(request, provider_id: int, data: AreaIn):
+    provider = get_object_or_404(Provider, pk=provider_id)
+    area = providers.service_area_add(actor=request.auth, provider=provider, region=region_get(actor=request.auth, code=data.region))
+    return Status(201, {"provider": provider.pk, "region": area.region_id})
+
+
+class CaregiverIn(Schema):
+    name: str
+    id_number: str
+    latitude: Decimal
+    longitude: Decimal
+    categories: list[str]
+    level: int | None = None
+    certificate_number: str = ""
+    certificate_expires: dt.date | None = None
+    hours: dict = {}
+    phone: str = ""
+
+
+class CaregiverOut(Schema):
+    id: int
+    name: str
+    id_masked: str
+    level: int | None
+    certificate_expires: dt.date | None
+    categories: list[str]
+    active: bool
+
+
+@router.post("/providers/{provider_id}/caregivers", response={201: CaregiverOut}, summary="登记护理员 / register a caregiver")
+def caregiver_create(request, provider_id: int, data: CaregiverIn):
+    provider = get_object_or_404(Provider, pk=provider_id)
+    c = providers.caregiver_register(actor=request.auth, provider=provider, **data.dict())
+    return Status(
+        201, {k: getattr(c, k) for k in ("name", "id_masked", "level", "certificate_expires", "categories", "active")} | {"id": c.pk}
+    )
+
+
+@router.get("/providers/{provider_id}/caregivers", response=list[CaregiverOut], summary="本服务商护理员 / a provider's caregivers")
+def caregiver_list(request, provider_id: int):
+    provider = get_object_or_404(Provider, pk=provider_id)
+    if not providers.manages(request.auth, provider):
+        raise PermissionDenied
+    return list(provider.caregivers.values("id", "name", "id_masked", "level", "certificate_expires", "categories", "active"))
+
+
+class ResolveIn(Schema):
+    resolution: str
+
+
+@router.post("/flags/{flag_id}/resolve", response=FlagRowOut, summary="处理异常预警 / resolve a flag")
+def flag_resolve(request, flag_id: int, data: ResolveIn):
+    flag = get_object_or_404(selectors.flags_visible(request.auth), pk=flag_id)
+    flag = orders.flag_resolve(actor=request.auth, flag=flag, resolution=data.resolution)
+    return {k: getattr(flag, k) for k in ("id", "order_id", "kind", "detail", "other_id", "created_at")}

@@ -469,3 +469,17 @@ def orders_settle(*, region_code: str, month: dt.date) -> int:
         OrderEvent(order_id=pk, from_status=S.CONFIRMED, to_status=S.SETTLED, note="月度结算锁定 / month settled") for pk in ids
     )
     return len(ids)
+
+
+@transaction.atomic
+def flag_resolve(*, actor, flag: FraudFlag, resolution: str) -> FraudFlag:
+    """A supervisor's finding on a flag (a check-in explained, a duplicate refunded…); the flag stays."""
+    require(actor, Cap.VIEW_ELDERS)
+    require(actor, Cap.VIEW_ORDERS)
+    if not scope_for(actor).covers_region(flag.order.region_id):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    if not resolution.strip():
+        raise ValidationError({"resolution": errors.ERR_REASON})
+    flag.resolved_by, flag.resolution = actor, resolution.strip()[:300]
+    flag.save(update_fields=["resolved_by", "resolution"])
+    return flag

@@ -129,3 +129,51 @@ def test_bad_input(client, svc, personas):
     )
     assert unknown.status_code == 404
     assert client.get("/api/services/items").json()[0]["code"]
+
+
+def test_catalogue_administration(client, svc, personas, city):
+    from eldercare.elders import idnumber
+
+    from .conftest import code
+
+    client.force_login(personas[R.CIVIL_COUNTY])
+    price = post(
+        client, "/api/services/guide-prices",
+        {"item": "clean_home", "region": city.county.code, "price": 45_00, "valid_from": "2026-01-01", "document": "上城区居家养老服务指导价"},
+    )  # fmt: skip
+    assert price.status_code == 201
+    current = client.get(f"/api/services/guide-prices/current?item=clean_home&region={city.community.code}&day=2026-03-01").json()
+    assert (current["price"], current["region"]) == (45_00, city.county.code)
+    made = post(
+        client, "/api/services/providers", {"name": "湖滨助老社", "credit_code": code("52330102MJ5555555"), "region": city.county.code}
+    )
+    assert made.status_code == 201
+    bad = post(client, "/api/services/providers", {"name": "错码", "credit_code": "123", "region": city.county.code})
+    assert bad.status_code == 422 and "18位" in str(bad.json())
+    assert post(client, f"/api/services/providers/{made.json()['id']}/areas", {"region": city.street.code}).status_code == 201
+
+    client.force_login(personas[R.PROVIDER_ADMIN])
+    carer = {
+        "name": "吴护理", "id_number": idnumber.build("330102", dt.date(1979, 9, 9), 41), "latitude": str(HOME[0]), "longitude": str(HOME[1]),
+        "categories": ["clean"], "level": 4, "certificate_expires": "2028-12-31",
+    }  # fmt: skip
+    registered = post(client, f"/api/services/providers/{svc.provider.pk}/caregivers", carer)
+    assert registered.status_code == 201
+    assert registered.json()["id_masked"].count("*") == 8
+    listed = client.get(f"/api/services/providers/{svc.provider.pk}/caregivers").json()
+    assert "吴护理" in {c["name"] for c in listed}
+    assert "id_number" not in listed[0]
+    assert client.get(f"/api/services/providers/{svc.other_provider.pk}/caregivers").status_code == 403
+
+
+def test_flags_are_listed_and_resolved_by_supervisors(client, svc, personas):
+    from .test_orders import delivered
+
+    delivered(svc, personas, minutes=5)
+    client.force_login(personas[R.CIVIL_STREET])
+    flags = client.get("/api/services/flags").json()
+    assert [f["kind"] for f in flags] == ["too_short"]
+    resolved = post(client, f"/api/services/flags/{flags[0]['id']}/resolve", {"resolution": "回访核实：老人中途外出"})
+    assert resolved.status_code == 200
+    client.force_login(personas[R.CAREGIVER])
+    assert client.get("/api/services/flags").status_code == 403
