@@ -261,34 +261,18 @@ def _groups(node: Node, key: str) -> Condition:
     )
 
 
-def _degree(node: Node) -> Condition:
-    wanted = _members(node, "disability_degree", DisabilityDegree)
-    names = _labels(sorted(wanted), DisabilityDegree)
-    return Condition(
-        "disability_degree",
-        f"能力评估失能程度为{names} / assessed disability: {', '.join(sorted(wanted))}",
-        lambda f: f.degree in wanted,
-        lambda f: (
-            (f"失能程度：{_labels([f.degree], DisabilityDegree)} / disability: {f.degree}")
-            if f.degree
-            else "无生效的能力评估 / no ability assessment in force"
-        ),
-    )
+def _assessed(node: Node, key: str, choices, attr: str, zh: str, en: str) -> Condition:
+    """A condition on the ability assessment in force: its disability degree or its care category."""
+    wanted = _members(node, key, choices)
+    names = _labels(sorted(wanted), choices)
 
+    def fact(f: Facts) -> str:
+        value = getattr(f, attr)
+        if not value:
+            return "无生效的能力评估 / no ability assessment in force"
+        return f"{zh}：{_labels([value], choices)} / {en}: {value}"
 
-def _category(node: Node) -> Condition:
-    wanted = _members(node, "care_category", CareCategory)
-    names = _labels(sorted(wanted), CareCategory)
-    return Condition(
-        "care_category",
-        f"能力评估照护类别为{names} / assessed care category: {', '.join(sorted(wanted))}",
-        lambda f: f.category in wanted,
-        lambda f: (
-            (f"照护类别：{_labels([f.category], CareCategory)} / care category: {f.category}")
-            if f.category
-            else "无生效的能力评估 / no ability assessment in force"
-        ),
-    )
+    return Condition(key, f"能力评估{zh}为{names} / assessed {en}: {', '.join(sorted(wanted))}", lambda f: getattr(f, attr) in wanted, fact)
 
 
 def _living(node: Node) -> Condition:
@@ -325,8 +309,8 @@ CONDITIONS: dict[str, Callable[[Node], Condition]] = {
     "urban": _urban,
     "groups_any": lambda n: _groups(n, "groups_any"),
     "groups_none": lambda n: _groups(n, "groups_none"),
-    "disability_degree": _degree,
-    "care_category": _category,
+    "disability_degree": lambda n: _assessed(n, "disability_degree", DisabilityDegree, "degree", "失能程度", "disability"),
+    "care_category": lambda n: _assessed(n, "care_category", CareCategory, "category", "照护类别", "care category"),
     "living_status": _living,
     "any_of": _any_of,
 }
