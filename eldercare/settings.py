@@ -104,6 +104,7 @@ INSTALLED_APPS = [
     "eldercare.assessments",
     "eldercare.services",
     "eldercare.entitlements",
+    "eldercare.devices",
     "eldercare.demo",
     "eldercare.console",
 ]

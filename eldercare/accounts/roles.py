@@ -48,6 +48,8 @@ class Cap(enum.StrEnum):
     SERVE = "serve"  # accept, check in and out of the orders assigned to oneself
     CONFIRM_SERVICE = "confirm_service"  # confirm and rate a delivered service
     VIEW_ORDERS = "view_orders"
+    VIEW_ALARMS = "view_alarms"  # the alarm board and devices of the region
+    HANDLE_ALARMS = "handle_alarms"  # acknowledge, dispatch, resolve alarms
 
 
 class ScopeKind(enum.StrEnum):
@@ -70,6 +72,7 @@ _OFFICER = {
     Cap.ASSESS,
     Cap.VIEW_ENTITLEMENTS,
     Cap.VIEW_ORDERS,
+    Cap.VIEW_ALARMS,
 }
 
 CAPABILITIES: dict[Role, frozenset[Cap]] = {
@@ -79,7 +82,7 @@ CAPABILITIES: dict[Role, frozenset[Cap]] = {
     Role.CIVIL_COUNTY: frozenset(_OFFICER | {Cap.MANAGE_ENTITLEMENTS, Cap.MANAGE_CATALOG}),
     Role.CIVIL_STREET: frozenset(_OFFICER),
     # Community workers order services on elders' behalf and confirm them for elders who cannot.
-    Role.COMMUNITY_WORKER: frozenset(_OFFICER | {Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE}),
+    Role.COMMUNITY_WORKER: frozenset(_OFFICER | {Cap.REQUEST_SERVICE, Cap.CONFIRM_SERVICE, Cap.HANDLE_ALARMS}),
     # Centre operators plan services for the elders around them: masked identities, no health data
     # (care needs reach them through assessments and orders).
     # They also take phone orders and dispatch them.
@@ -93,6 +96,8 @@ CAPABILITIES: dict[Role, frozenset[Cap]] = {
             Cap.REQUEST_SERVICE,
             Cap.DISPATCH,
             Cap.VIEW_ORDERS,
+            Cap.VIEW_ALARMS,
+            Cap.HANDLE_ALARMS,  # the centre's call desk answers one-key calls
         }
     ),
     # Advisors (养老顾问) tell elders what they are entitled to.

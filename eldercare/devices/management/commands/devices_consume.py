@@ -1,0 +1,22 @@
+"""python manage.py devices_consume [--host 127.0.0.1] [--port 1883]
+
+The MQTT consumer: stores every device message (idempotently) and acknowledges it to the device
+once committed. Run one or more (with distinct --client-id) next to the web processes.
+"""
+
+from django.core.management.base import BaseCommand
+
+from eldercare.devices.mqtt import Consumer
+
+
+class Command(BaseCommand):
+    help = "接收设备上报（MQTT） / consume device messages from MQTT"
+
+    def add_arguments(self, parser):
+        parser.add_argument("--host", default="127.0.0.1")
+        parser.add_argument("--port", type=int, default=1883)
+        parser.add_argument("--client-id", default="eldercare-ingest")
+
+    def handle(self, *args, host, port, client_id, **options):
+        self.stdout.write(f"consuming eldercare/devices/+/up on {host}:{port} as {client_id}")
+        Consumer(host, port, client_id).forever()

@@ -1,0 +1,144 @@
+"""MQTT: the platform's consumer and a device client (the simulator's, and the tests').
+
+Topics (docs/devices.md):
+    eldercare/devices/<serial>/up    device → platform, QoS 1, the JSON message of `ingest`
+    eldercare/devices/<serial>/ack   platform → device, QoS 1, {"msg_id", "status", "reason"}
+
+A broker's PUBACK does not mean a message is safe (Mosquitto persists by periodic snapshot and
+drops QoS 1 messages past a queue limit), so safety is end to end: the consumer commits a message
+(and its alarm) to the database, then publishes the platform's acknowledgement, then acknowledges
+the broker (manual acks; a persistent session, so what was not acknowledged is delivered again).
+A device repeats a message until the platform's acknowledgement arrives; repeats are duplicates
+the consumer recognises. Nothing here is lost by a broker restart or a consumer restart.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import uuid
+
+import paho.mqtt.client as mqtt
+from django.db import close_old_connections, connections
+
+from .ingest import Rejected, dead_letter, parse, store
+
+log = logging.getLogger("eldercare.devices")
+UP = "eldercare/devices/+/up"
+
+
+def up_topic(serial: str) -> str:
+    return f"eldercare/devices/{serial}/up"
+
+
+def ack_topic(serial: str) -> str:
+    return f"eldercare/devices/{serial}/ack"
+
+
+def _serial(topic: str) -> str | None:
+    parts = topic.split("/")
+    return parts[2] if len(parts) == 4 and parts[:2] == ["eldercare", "devices"] and parts[3] == "up" else None
+
+
+class Consumer:
+    """Subscribes to every device's uplink; one message at a time, committed before acknowledged."""
+
+    def __init__(self, host: str = "127.0.0.1", port: int = 1883, client_id: str = "eldercare-ingest"):
+        self.host, self.port = host, port
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True)
+        self.client.on_connect = self._on_connect
+        self.client.on_message = self._on_message
+        # The network thread holds its own database connection: close it when the client goes.
+        self.client.on_disconnect = lambda *args: connections.close_all()
+        self.client.reconnect_delay_set(min_delay=1, max_delay=5)
+        self.handled = 0
+
+    def _on_connect(self, client, userdata, flags, reason_code, properties):
+        client.subscribe(UP, qos=1)
+
+    def _on_message(self, client, userdata, msg):
+        serial = _serial(msg.topic)
+        try:
+            close_old_connections()
+            try:
+                messages = parse(msg.payload, serial=serial)
+            except Rejected as exc:
+                dead_letter(msg.topic, msg.payload, str(exc))
+                msg_id = _msg_id(msg.payload)
+                if serial and msg_id:
+                    client.publish(ack_topic(serial), json.dumps({"msg_id": msg_id, "status": "rejected", "reason": str(exc)}), qos=1)
+            else:
+                for outcome in store(messages):
+                    body = {"msg_id": outcome.message_id, "status": outcome.status}
+                    if outcome.reason:
+                        body["reason"] = outcome.reason
+                    client.publish(ack_topic(outcome.serial), json.dumps(body), qos=1)
+            client.ack(msg.mid, msg.qos)
+            self.handled += 1
+        except Exception:  # the database is down, say: no acknowledgement, so it comes again
+            log.exception("device message not stored; left unacknowledged for redelivery (topic %s)", msg.topic)
+
+    def start(self) -> Consumer:
+        self.client.connect(self.host, self.port, keepalive=30)
+        self.client.loop_start()
+        return self
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def forever(self) -> None:
+        self.client.connect(self.host, self.port, keepalive=30)
+        self.client.loop_forever(retry_first_connection=True)
+
+
+def _msg_id(payload: bytes) -> str | None:
+    try:
+        value = json.loads(payload).get("msg_id")
+    except (ValueError, AttributeError, UnicodeDecodeError):
+        return None
+    return value if isinstance(value, str) else None
+
+
+class DeviceClient:
+    """A device (or the simulator's stand-in): publishes and repeats until the platform acknowledges."""
+
+    def __init__(self, serial: str, host: str = "127.0.0.1", port: int = 1883, retry_seconds: float = 1.0):
+        self.serial, self.host, self.port, self.retry_seconds = serial, host, port, retry_seconds
+        self.acks: dict[str, dict] = {}
+        self._arrived = threading.Condition()
+        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"dev-{serial}-{uuid.uuid4().hex[:6]}")
+        self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(ack_topic(serial), qos=1)
+        self.client.on_message = self._on_ack
+        self.client.reconnect_delay_set(min_delay=1, max_delay=3)
+
+    def _on_ack(self, client, userdata, msg):
+        try:
+            body = json.loads(msg.payload)
+        except ValueError:
+            return
+        with self._arrived:
+            self.acks[body.get("msg_id")] = body
+            self._arrived.notify_all()
+
+    def start(self) -> DeviceClient:
+        self.client.connect(self.host, self.port, keepalive=30)
+        self.client.loop_start()
+        return self
+
+    def stop(self) -> None:
+        self.client.disconnect()
+        self.client.loop_stop()
+
+    def send(self, message: dict | bytes, *, msg_id: str | None = None, timeout: float = 30.0) -> dict | None:
+        """Publish and repeat every `retry_seconds` until acknowledged; the acknowledgement, or None."""
+        payload = message if isinstance(message, bytes) else json.dumps(message).encode()
+        msg_id = msg_id or (message.get("msg_id") if isinstance(message, dict) else None)
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while msg_id not in self.acks and time.monotonic() < deadline:
+                self.client.publish(up_topic(self.serial), payload, qos=1)
+                self._arrived.wait(timeout=min(self.retry_seconds, max(0.0, deadline - time.monotonic())))
+            return self.acks.get(msg_id)

@@ -1,0 +1,160 @@
+"""Ingestion through a real Mosquitto broker (a private one per test, so it can be restarted):
+duplicates, out-of-order messages, bad payloads, a broker restart and a consumer restart in the
+middle of an alarm. The device repeats until the platform acknowledges; nothing is lost."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connections
+from django.utils import timezone
+
+from eldercare.devices.models import Alarm, DeadLetter, Device, Reading
+from eldercare.devices.mqtt import Consumer, DeviceClient
+
+from .conftest import msg
+
+MOSQUITTO = shutil.which("mosquitto") or "/usr/sbin/mosquitto"
+pytestmark = [
+    pytest.mark.skipif(not Path(MOSQUITTO).exists(), reason="mosquitto is not installed"),
+    pytest.mark.django_db(transaction=True),
+]
+
+
+class Broker:
+    """A Mosquitto of our own on a free port, persisting to a temporary directory."""
+
+    def __init__(self, directory: Path):
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.conf = directory / "mosquitto.conf"
+        self.conf.write_text(
+            f"listener {self.port} 127.0.0.1\nallow_anonymous true\npersistence true\npersistence_location {directory}/\n"
+            "autosave_interval 1\nmax_queued_messages 10000\n"
+        )
+        self.process: subprocess.Popen | None = None
+
+    def start(self) -> None:
+        self.process = subprocess.Popen([MOSQUITTO, "-c", str(self.conf)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                socket.create_connection(("127.0.0.1", self.port), timeout=0.2).close()
+                return
+            except OSError:
+                time.sleep(0.05)
+        raise RuntimeError("mosquitto did not start")
+
+    def stop(self) -> None:
+        if self.process:
+            self.process.terminate()  # SIGTERM: mosquitto writes its persistence file on the way out
+            self.process.wait(timeout=10)
+            self.process = None
+
+
+@pytest.fixture
+def broker(tmp_path):
+    b = Broker(tmp_path)
+    b.start()
+    yield b
+    b.stop()
+
+
+@pytest.fixture
+def consumer(broker):
+    c = Consumer("127.0.0.1", broker.port, client_id="test-ingest").start()
+    _wait(lambda: c.client.is_connected())
+    time.sleep(0.2)  # subscribed
+    yield c
+    c.stop()
+
+
+def _wait(condition, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return
+        time.sleep(0.05)
+    raise AssertionError("condition not met in time")
+
+
+def _device(broker, serial: str) -> DeviceClient:
+    device = DeviceClient(serial, "127.0.0.1", broker.port, retry_seconds=0.5).start()
+    _wait(lambda: device.client.is_connected())
+    time.sleep(0.2)
+    return device
+
+
+def test_duplicates_late_messages_and_bad_payloads(home, broker, consumer):
+    button, water = _device(broker, "BTN-0001"), _device(broker, "WTR-0001")
+    try:
+        assert button.send(msg("m1"))["status"] == "stored"
+        button.acks.clear()
+        assert button.send(msg("m1"))["status"] == "duplicate"  # a retry the device made after a lost ack
+        assert water.send(msg("w2", "water", minutes_ago=1, value=5.0))["status"] == "stored"
+        assert water.send(msg("w1", "water", minutes_ago=90, value=1.0))["status"] == "stored"  # late
+        bad = water.send(b'{"msg_id": "w3", "kind": "teleport", "ts": 0}', msg_id="w3")
+        assert bad["status"] == "rejected" and "kind" in bad["reason"]
+        water.client.publish("eldercare/devices/WTR-0001/up", b"\x00garbage", qos=1)  # no msg_id: no ack, a dead letter
+        _wait(lambda: DeadLetter.objects.count() == 2)
+    finally:
+        button.stop()
+        water.stop()
+    assert Alarm.objects.count() == 1
+    assert Reading.objects.count() == 3
+    device = Device.objects.get(serial="WTR-0001")
+    assert device.last_seen == Reading.objects.get(message_id="w2").at  # not moved back by the late one
+    connections.close_all()
+
+
+def test_broker_restart_mid_alarm(home, broker):
+    # The consumer has a persistent session, then goes away; the device presses the button; the broker
+    # restarts; the consumer comes back. The alarm is stored once and the device gets its ack.
+    consumer = Consumer("127.0.0.1", broker.port, client_id="test-ingest").start()
+    _wait(lambda: consumer.client.is_connected())
+    time.sleep(0.3)
+    consumer.stop()
+    button = _device(broker, "BTN-0001")
+    button.client.publish("eldercare/devices/BTN-0001/up", json.dumps(msg("alarm-1")), qos=1).wait_for_publish(5)
+    time.sleep(1.5)  # past the broker's autosave
+    broker.stop()
+    broker.start()
+    consumer = Consumer("127.0.0.1", broker.port, client_id="test-ingest").start()
+    try:
+        ack = button.send(msg("alarm-1"), timeout=20)  # the device keeps repeating until acknowledged
+        assert ack is not None and ack["status"] in ("stored", "duplicate")
+        _wait(lambda: Alarm.objects.count() == 1)
+        time.sleep(1.0)  # let any queued repeat arrive: still one alarm
+    finally:
+        button.stop()
+        consumer.stop()
+    assert Alarm.objects.count() == 1
+    assert Reading.objects.filter(message_id="alarm-1").count() == 1
+    connections.close_all()
+
+
+def test_consumer_restart_loses_nothing(home, broker):
+    consumer = Consumer("127.0.0.1", broker.port, client_id="test-ingest").start()
+    _wait(lambda: consumer.client.is_connected())
+    time.sleep(0.3)
+    consumer.stop()  # the application restarts…
+    water = _device(broker, "WTR-0001")
+    for i in range(20):
+        water.client.publish("eldercare/devices/WTR-0001/up", json.dumps(msg(f"q{i}", "water", value=i)), qos=1)
+    consumer = Consumer("127.0.0.1", broker.port, client_id="test-ingest").start()  # …and comes back to its queue
+    try:
+        _wait(lambda: Reading.objects.count() == 20, timeout=15)
+    finally:
+        water.stop()
+        consumer.stop()
+    assert sorted(Reading.objects.values_list("value", flat=True)) == [float(i) for i in range(20)]
+    assert timezone.now() - Device.objects.get(serial="WTR-0001").last_seen < dt.timedelta(minutes=5)
+    connections.close_all()
