@@ -23,6 +23,7 @@ api.add_router("/elders", elders_router)
 api.add_router("/assessments", "eldercare.assessments.api.router")
 api.add_router("/entitlements", "eldercare.entitlements.api.router")
 api.add_router("/services", "eldercare.services.api.router")
+api.add_router("/devices", "eldercare.devices.api.router")
 
 
 @api.exception_handler(PermissionDenied)

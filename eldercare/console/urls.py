@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import assessments, elders, entitlements, home, imports, orders, records, regions
+from .views import alarms, assessments, elders, entitlements, home, imports, orders, records, regions
 
 app_name = "console"
 urlpatterns = [
@@ -31,6 +31,9 @@ urlpatterns = [
     path("orders/<int:pk>/", orders.order_detail, name="order_detail"),
     path("orders/<int:pk>/act/", orders.order_act, name="order_act"),
     path("care/", orders.care_tasks, name="care_tasks"),
+    path("alarms/", alarms.alarm_board, name="alarm_board"),
+    path("alarms/<int:pk>/", alarms.alarm_detail, name="alarm_detail"),
+    path("alarms/<int:pk>/act/", alarms.alarm_act, name="alarm_act"),
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/answer/", assessments.assessment_answer, name="assessment_answer"),

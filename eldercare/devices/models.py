@@ -214,9 +214,17 @@ class Alarm(models.Model):
         return f"{self.get_source_display()} {self.elder_id} {self.raised_at:%Y-%m-%d %H:%M}"
 
 
+class AlarmStep(models.TextChoices):
+    RAISED = "raised", _("发生")
+    ACKNOWLEDGED = "acknowledged", _("响应")
+    DISPATCHED = "dispatched", _("派人")
+    RESOLVED = "resolved", _("处置完成")
+    ESCALATED = "escalated", _("升级呼叫")
+
+
 class AlarmEvent(models.Model):
     alarm = models.ForeignKey(Alarm, verbose_name=_("告警"), on_delete=models.CASCADE, related_name="events")
-    what = models.CharField(_("事项"), max_length=20)
+    what = models.CharField(_("事项"), max_length=20, choices=AlarmStep.choices)
     at = models.DateTimeField(_("时间"), default=timezone.now)
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

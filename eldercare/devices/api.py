@@ -1,0 +1,211 @@
+"""Devices API: readings from gateways (their own bearer tokens), device registration, and the
+alarm board with its actions. Handlers parse, call one service or selector and shape the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from ninja import Router, Schema, Status
+from ninja.security import HttpBearer
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import require
+from eldercare.elders.models import Contact
+from eldercare.elders.selectors import elder_get
+
+from . import alarms, selectors
+from .ingest import Rejected, dead_letter, parse, store
+from .models import Device, DeviceKind, Gateway
+
+router = Router(tags=["devices"])
+
+
+class GatewayAuth(HttpBearer):
+    def authenticate(self, request, token):
+        return Gateway.objects.filter(token_hash=Gateway.hash(token), active=True).first()
+
+
+class OutcomeOut(Schema):
+    device: str
+    msg_id: str
+    status: str
+    reason: str = ""
+    alarm_id: int | None = None
+
+
+@router.post(
+    "/readings", auth=GatewayAuth(), response={200: list[OutcomeOut], 422: dict}, summary="网关上报（批量）/ readings from a gateway"
+)
+def readings(request):
+    """A JSON list of messages (or one), each naming its device: the same format as MQTT (docs/devices.md)."""
+    try:
+        messages = parse(request.body)
+    except Rejected as exc:
+        dead_letter(f"gateway:{request.auth.pk}", request.body, str(exc))
+        return Status(422, {"detail": str(exc)})
+    outcomes = store(messages)
+    return [{"device": o.serial, "msg_id": o.message_id, "status": o.status, "reason": o.reason, "alarm_id": o.alarm_id} for o in outcomes]
+
+
+class DeviceIn(Schema):
+    serial: str
+    kind: str
+    elder: int
+
+
+class DeviceOut(Schema):
+    id: int
+    serial: str
+    kind: str
+    elder_id: int
+    status: str
+    battery: int | None
+    last_seen: dt.datetime | None
+
+
+ERR_KIND = "未知设备类型 / unknown device kind"
+ERR_SERIAL = "该设备编号已登记 / this serial is already registered"
+
+
+@router.post("/devices", response={201: DeviceOut}, summary="登记设备 / register a device")
+def device_create(request, data: DeviceIn):
+    require(request.auth, Cap.EDIT_ELDERS)
+    elder = elder_get(actor=request.auth, pk=data.elder)
+    if data.kind not in DeviceKind.values:
+        raise ValidationError({"kind": ERR_KIND})
+    if Device.objects.filter(serial=data.serial).exists():
+        raise ValidationError({"serial": ERR_SERIAL})
+    with transaction.atomic():
+        device = Device.objects.create(serial=data.serial.strip(), kind=data.kind, elder=elder)
+    return Status(201, _device(device))
+
+
+def _device(d) -> dict:
+    return {
+        "id": d.pk,
+        "serial": d.serial,
+        "kind": d.kind,
+        "elder_id": d.elder_id,
+        "status": d.status,
+        "battery": d.battery,
+        "last_seen": d.last_seen,
+    }
+
+
+class AlarmOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    address: str
+    community: str
+    source: str
+    source_label: str
+    status: str
+    status_label: str
+    raised_at: dt.datetime
+    received_at: dt.datetime
+    acknowledged_at: dt.datetime | None
+    escalation_level: int
+
+
+class EventOut(Schema):
+    what: str
+    at: dt.datetime
+    note: str
+
+
+class ContactOut(Schema):
+    name: str
+    relation: str
+    phone: str
+
+
+class ReadingOut(Schema):
+    device: str
+    kind: str
+    value: float | None
+    at: dt.datetime
+
+
+class AlarmDetailOut(AlarmOut):
+    living_status: str
+    contacts: list[ContactOut]
+    last_readings: list[ReadingOut]
+    events: list[EventOut]
+    responder: str
+    responder_name: str
+    outcome: str
+
+
+def _alarm(a) -> dict:
+    return {
+        "id": a.pk,
+        "elder_id": a.elder_id,
+        "elder_name": a.elder.name,
+        "address": a.elder.address,
+        "community": a.elder.residence.name,
+        "source": a.source,
+        "source_label": a.get_source_display(),
+        "status": a.status,
+        "status_label": a.get_status_display(),
+        **{k: getattr(a, k) for k in ("raised_at", "received_at", "acknowledged_at", "escalation_level")},
+    }
+
+
+def _detail(actor, a) -> dict:
+    devices = list(Device.objects.filter(elder_id=a.elder_id))
+    latest = selectors.last_readings([d.pk for d in devices])
+    serial = {d.pk: d.serial for d in devices}
+    return {
+        **_alarm(a),
+        "living_status": a.elder.get_living_status_display(),
+        # Operators call these people: the masked number is shown; the call desk dials through the platform.
+        "contacts": [
+            {"name": c.name, "relation": c.get_relation_display(), "phone": c.phone_masked}
+            for c in Contact.objects.filter(elder_id=a.elder_id, is_emergency=True).order_by("priority", "pk")
+        ],
+        "last_readings": [{"device": serial[r.device_id], "kind": r.kind, "value": r.value, "at": r.at} for r in latest.values()],
+        "events": list(a.events.order_by("pk").values("what", "at", "note")),
+        **{k: getattr(a, k) for k in ("responder", "responder_name", "outcome")},
+    }
+
+
+@router.get("/alarms", response=list[AlarmOut], summary="告警看板（未处置）/ the open alarms")
+def alarm_board(request):
+    return [_alarm(a) for a in selectors.alarm_board(request.auth)]
+
+
+@router.get("/alarms/{alarm_id}", response=AlarmDetailOut, summary="告警详情 / an alarm with the elder's context")
+def alarm_detail(request, alarm_id: int):
+    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm_id))
+
+
+class DispatchIn(Schema):
+    responder: str
+    name: str = ""
+
+
+class ResolveIn(Schema):
+    outcome: str
+
+
+@router.post("/alarms/{alarm_id}/acknowledge", response=AlarmDetailOut, summary="响应 / acknowledge")
+def alarm_acknowledge(request, alarm_id: int):
+    alarm = alarms.alarm_acknowledge(actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id))
+    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+
+
+@router.post("/alarms/{alarm_id}/dispatch", response=AlarmDetailOut, summary="派人 / dispatch someone")
+def alarm_dispatch(request, alarm_id: int, data: DispatchIn):
+    alarm = alarms.alarm_dispatch(
+        actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id), responder=data.responder, name=data.name
+    )
+    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+
+
+@router.post("/alarms/{alarm_id}/resolve", response=AlarmDetailOut, summary="处置完成 / resolve")
+def alarm_resolve(request, alarm_id: int, data: ResolveIn):
+    alarm = alarms.alarm_resolve(actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id), outcome=data.outcome)
+    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))

@@ -1,0 +1,47 @@
+"""Reads of devices and alarms, scoped to the acting user's region."""
+
+from __future__ import annotations
+
+from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.http import Http404
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import require, scope_for
+
+from .models import Alarm, AlarmStatus, Device, Reading
+
+ERR_ALARM_NOT_FOUND = "未找到该告警 / no such alarm"
+OPEN = (AlarmStatus.RAISED, AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED)
+
+
+def alarms_visible(actor) -> QuerySet[Alarm]:
+    require(actor, Cap.VIEW_ALARMS)
+    return Alarm.objects.select_related("elder", "elder__residence", "device", "acknowledged_by").filter(
+        scope_for(actor).q(region_field="region_id")
+    )
+
+
+def alarm_board(actor, *, limit: int = 100) -> list[Alarm]:
+    """Open alarms, unanswered first, oldest first within each status."""
+    order = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(OPEN)), output_field=IntegerField())
+    return list(alarms_visible(actor).filter(status__in=OPEN).annotate(rank=order).order_by("rank", "raised_at")[:limit])
+
+
+def alarm_get(*, actor, pk: int) -> Alarm:
+    alarm = alarms_visible(actor).filter(pk=pk).first()
+    if alarm is None:
+        raise Http404(ERR_ALARM_NOT_FOUND)
+    return alarm
+
+
+def elder_devices(*, actor, elder_id: int) -> QuerySet[Device]:
+    require(actor, Cap.VIEW_ALARMS)
+    return (
+        Device.objects.filter(elder_id=elder_id).filter(scope_for(actor).q(region_field="elder__residence_id")).order_by("kind", "serial")
+    )
+
+
+def last_readings(device_ids: list[int]) -> dict[int, Reading]:
+    """The newest reading (by event time) of each of a home's few devices (the index on device, at)."""
+    found = {pk: Reading.objects.filter(device_id=pk).order_by("-at").first() for pk in device_ids}
+    return {pk: r for pk, r in found.items() if r is not None}

@@ -1,0 +1,142 @@
+"""Gateways posting readings, the alarm API, the board and an alarm's page; the board updating in a
+real browser without a reload."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings as django_settings
+from django.utils import translation
+
+from eldercare.accounts.roles import Role
+from eldercare.devices.models import Alarm, DeadLetter, Gateway, Reading
+
+from .conftest import msg
+
+R = Role
+TOKEN = "gw-secret-token-0123456789"
+
+
+@pytest.fixture
+def gateway(db):
+    return Gateway.objects.create(name="清波网关", token_hash=Gateway.hash(TOKEN))
+
+
+def post_readings(client, body, token=TOKEN):
+    return client.post(
+        "/api/devices/readings",
+        body if isinstance(body, bytes) else json.dumps(body),
+        content_type="application/json",
+        HTTP_AUTHORIZATION=f"Bearer {token}",
+    )
+
+
+def test_a_gateway_posts_readings(client, home, gateway):
+    batch = [dict(msg("h1"), device="BTN-0001"), dict(msg("h2", "water", value=3), device="WTR-0001")]
+    response = post_readings(client, batch)
+    assert response.status_code == 200
+    assert {o["msg_id"]: o["status"] for o in response.json()} == {"h1": "stored", "h2": "stored"}
+    assert post_readings(client, batch).json()[0]["status"] == "duplicate"
+    assert Alarm.objects.count() == 1 and Reading.objects.count() == 2
+    assert post_readings(client, batch, token="wrong").status_code == 401
+    bad = post_readings(client, b"{nope")
+    assert bad.status_code == 422 and DeadLetter.objects.get().source == f"gateway:{gateway.pk}"
+
+
+def test_the_alarm_api(client, home, gateway, personas, city):
+    post_readings(client, [dict(msg("h1"), device="BTN-0001")])
+    alarm = Alarm.objects.get()
+    client.force_login(personas[R.CENTER_OPERATOR])
+    board = client.get("/api/devices/alarms").json()
+    assert [(a["id"], a["status"], a["elder_name"]) for a in board] == [(alarm.pk, "raised", "王秀英")]
+    detail = client.get(f"/api/devices/alarms/{alarm.pk}").json()
+    assert [c["name"] for c in detail["contacts"]] == ["王小明", "李阿姨"]
+    assert detail["contacts"][0]["phone"] == "138****1111"
+    assert detail["last_readings"][0]["device"] == "BTN-0001"
+    assert client.post(f"/api/devices/alarms/{alarm.pk}/acknowledge").json()["status"] == "acknowledged"
+    dispatched = client.post(
+        f"/api/devices/alarms/{alarm.pk}/dispatch", {"responder": "community", "name": "周社工"}, content_type="application/json"
+    )
+    assert dispatched.json()["status"] == "dispatched"
+    resolved = client.post(f"/api/devices/alarms/{alarm.pk}/resolve", {"outcome": "误触，老人安好"}, content_type="application/json")
+    assert resolved.json()["status"] == "resolved"
+    assert client.get("/api/devices/alarms").json() == []  # off the board
+    for role, status in ((R.CAREGIVER, 403), (R.ELDER, 403), (R.CIVIL_STREET, 200)):
+        client.force_login(personas[role])
+        assert client.get(f"/api/devices/alarms/{alarm.pk}").status_code == status
+    from eldercare.core import testing
+
+    client.force_login(testing.user("centre-far", R.CENTER_OPERATOR, city.street_b))
+    assert client.get(f"/api/devices/alarms/{alarm.pk}").status_code == 404
+
+
+def test_registering_a_device(client, home, personas):
+    elder, _, _ = home
+    client.force_login(personas[R.COMMUNITY_WORKER])
+    made = client.post("/api/devices/devices", {"serial": "SMK-0001", "kind": "smoke", "elder": elder.pk}, content_type="application/json")
+    assert made.status_code == 201
+    again = client.post("/api/devices/devices", {"serial": "SMK-0001", "kind": "smoke", "elder": elder.pk}, content_type="application/json")
+    assert again.status_code == 422 and "已登记" in str(again.json())
+
+
+def test_the_board_and_an_alarm_page(client, home, gateway, personas):
+    post_readings(client, [dict(msg("h1"), device="BTN-0001")])
+    alarm = Alarm.objects.get()
+    client.force_login(personas[R.CENTER_OPERATOR])
+    translation.activate("zh-hans")
+    board = client.get("/alarms/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "王秀英" in board and "一键呼叫" in board
+    page = client.get(f"/alarms/{alarm.pk}/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "王小明" in page and "我来处置" in page
+    client.post(f"/alarms/{alarm.pk}/act/", {"action": "acknowledge"})
+    alarm.refresh_from_db()
+    assert alarm.status == "acknowledged" and alarm.acknowledged_by == personas[R.CENTER_OPERATOR]
+
+
+CHROMIUM = Path("/usr/bin/chromium")
+SHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_the_board_updates_without_reload(live_server, settings, home, gateway, personas):
+    if not CHROMIUM.exists():
+        pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
+    import urllib.request
+
+    from playwright.sync_api import sync_playwright
+
+    from eldercare.core.testing import PASSWORD
+
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        try:
+            tab = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
+            tab.goto(f"{live_server.url}/accounts/login/")
+            tab.get_by_label("用户名").fill(personas[R.CENTER_OPERATOR].username)
+            tab.get_by_label("密码").fill(PASSWORD)
+            tab.get_by_role("button", name="登录").click()
+            tab.wait_for_url(f"{live_server.url}/")
+            tab.goto(f"{live_server.url}/alarms/")
+            assert "暂无未处置告警" in tab.content()
+            request = urllib.request.Request(
+                f"{live_server.url}/api/devices/readings", data=json.dumps([dict(msg("live-1"), device="BTN-0001")]).encode(),
+                headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}, method="POST",
+            )  # fmt: skip
+            pressed = time.monotonic()
+            urllib.request.urlopen(request, timeout=10).read()
+            tab.wait_for_selector("li.alarm-raised", timeout=5_000)
+            seen = time.monotonic() - pressed
+            assert seen < 3.5  # polled every 2 s
+            assert "王秀英" in tab.inner_text("#alarm-board")
+            SHOTS.mkdir(parents=True, exist_ok=True)
+            tab.screenshot(path=SHOTS / "60-alarm-board.png", full_page=True)
+            tab.locator("li.alarm a").first.click()
+            tab.wait_for_load_state("load")
+            tab.screenshot(path=SHOTS / "61-alarm-detail.png", full_page=True)
+        finally:
+            browser.close()
