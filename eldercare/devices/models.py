@@ -238,3 +238,34 @@ class AlarmEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.alarm_id} {self.what}"
+
+
+class WarningStatus(models.TextChoices):
+    OPEN = "open", _("待处理")
+    CLOSED = "closed", _("已处理")
+
+
+class EarlyWarning(models.Model):
+    """An early warning for an elder (a rule of `rules.yaml` that fired): an alarm, or a visit to pay."""
+
+    elder = models.ForeignKey("elders.Elder", verbose_name=_("老年人"), on_delete=models.CASCADE, related_name="warnings")
+    rule = models.CharField(_("规则"), max_length=40)
+    detail = models.CharField(_("说明"), max_length=300)
+    action = models.CharField(_("处置方式"), max_length=10, choices=[("alarm", _("告警")), ("visit", _("上门探访"))])
+    region = models.ForeignKey("regions.Region", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
+    status = models.CharField(_("状态"), max_length=10, choices=WarningStatus.choices, default=WarningStatus.OPEN)
+    alarm = models.OneToOneField(Alarm, verbose_name=_("告警"), on_delete=models.SET_NULL, null=True, blank=True, related_name="warning")
+    created_at = models.DateTimeField(_("发现时间"), default=timezone.now)
+    closed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("异常预警")
+        verbose_name_plural = _("异常预警")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open warning per elder and rule: a sweep that finds it again adds nothing.
+            models.UniqueConstraint(fields=["elder", "rule"], condition=Q(status="open"), name="warning_one_open"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.rule} {self.elder_id}"

@@ -1,0 +1,142 @@
+"""Each early-warning rule, on both sides of its threshold, and the home's own baseline."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+
+import pytest
+from django.utils import timezone
+
+from eldercare.devices.models import Alarm, Device, EarlyWarning, Reading
+from eldercare.devices.warnings import load_rules, warnings_sweep
+
+NOON = timezone.make_aware(dt.datetime(2026, 11, 25, 12, 0))
+RULES = {r.id: r for r in load_rules()[1]}
+
+
+_ids = itertools.count(1)
+
+
+def reading(device, kind: str, at: dt.datetime, value: float | None = None):
+    return Reading.objects.create(device=device, message_id=f"r{next(_ids)}", kind=kind, value=value, at=at, received_at=at)
+
+
+def fired(now=NOON) -> set[str]:
+    return {w.rule for w in warnings_sweep(now=now)}
+
+
+@pytest.fixture
+def house(home):
+    """王秀英 lives alone; every device reported just now, so only what a test changes can fire."""
+    elder, button, water = home
+    door = Device.objects.create(serial="DOR-0001", kind="door", elder=elder)
+    gas = Device.objects.create(serial="GAS-0001", kind="gas", elder=elder)
+    for device in (button, water, door, gas):
+        device.last_seen = NOON - dt.timedelta(minutes=5)
+        device.save()
+    reading(water, "water", NOON - dt.timedelta(hours=2), 4.0)
+    reading(door, "door", NOON - dt.timedelta(hours=2))
+    return elder, water, door, gas, button
+
+
+def test_the_rules_are_data():
+    applies, rules = load_rules()
+    assert "alone" in applies
+    assert {r.kind for r in rules} == {"no_activity", "gas_without_water", "silent", "baseline"}
+    assert RULES["no_water_daytime"].hours == 8
+
+
+def test_quiet_home_raises_nothing(house):
+    assert fired() == set()
+
+
+def test_no_water_for_eight_daytime_hours(house):
+    elder, water, *_ = house
+    Reading.objects.filter(device=water).delete()
+    reading(water, "water", NOON - dt.timedelta(hours=7, minutes=59), 2.0)
+    assert "no_water_daytime" not in fired()
+    Reading.objects.filter(device=water).delete()
+    reading(water, "water", NOON - dt.timedelta(hours=8, minutes=1), 2.0)
+    reading(water, "water", NOON - dt.timedelta(hours=1), 0.0)  # the meter reporting zero is not use
+    assert "no_water_daytime" in fired()
+    warning = EarlyWarning.objects.get(rule="no_water_daytime")
+    assert (warning.action, warning.alarm) == ("visit", None)
+    assert fired() == set()  # one open warning, not one per sweep
+
+
+def test_no_water_is_not_judged_at_night(house):
+    elder, water, *_ = house
+    Reading.objects.filter(device=water).delete()
+    night = timezone.make_aware(dt.datetime(2026, 11, 25, 23, 30))
+    assert "no_water_daytime" not in fired(now=night)
+
+
+def test_no_movement_raises_an_alarm(house):
+    elder, water, door, *_ = house
+    Reading.objects.filter(device=door).delete()
+    reading(door, "door", NOON - dt.timedelta(hours=13))
+    assert "no_movement" in fired()
+    alarm = Alarm.objects.get(source="warning")
+    assert alarm.elder == elder and "无人活动" in alarm.detail
+    assert EarlyWarning.objects.get(rule="no_movement").alarm == alarm
+
+
+def test_gas_on_without_water(house):
+    elder, water, door, gas, _ = house
+    for minutes in range(65, -1, -5):
+        reading(gas, "gas", NOON - dt.timedelta(minutes=minutes), 0.2)
+    assert "gas_without_water" in fired()
+
+
+def test_gas_with_water_is_cooking(house):
+    elder, water, door, gas, _ = house
+    for minutes in range(65, -1, -5):
+        reading(gas, "gas", NOON - dt.timedelta(minutes=minutes), 0.2)
+    reading(water, "water", NOON - dt.timedelta(minutes=20), 1.5)
+    assert "gas_without_water" not in fired()
+
+
+def test_a_silent_device(house):
+    elder, water, door, gas, button = house
+    button.last_seen = NOON - dt.timedelta(hours=25)
+    button.save()
+    assert "device_silent" in fired()
+    assert "BTN-0001" in EarlyWarning.objects.get(rule="device_silent").detail
+
+
+def test_a_day_of_far_less_water_than_usual(house):
+    elder, water, *_ = house
+    for back in range(2, 12):  # ten usual days of about 100 litres
+        day = NOON - dt.timedelta(days=back)
+        reading(water, "water", day, 60.0)
+        reading(water, "water", day + dt.timedelta(hours=5), 40.0)
+    yesterday = NOON - dt.timedelta(days=1)
+    reading(water, "water", yesterday, 25.0)  # a quarter of the usual day
+    assert "unusual_water_day" in fired()
+    assert "平日约100" in EarlyWarning.objects.get(rule="unusual_water_day").detail
+
+
+def test_a_usual_day_is_not_flagged(house):
+    elder, water, *_ = house
+    for back in range(1, 12):
+        reading(water, "water", NOON - dt.timedelta(days=back), 100.0)
+    assert "unusual_water_day" not in fired()
+
+
+def test_elders_living_with_family_are_not_watched(house):
+    elder, water, door, *_ = house
+    elder.living_status = "with_family"
+    elder.save()
+    Reading.objects.all().delete()
+    assert fired() == set()
+
+
+def test_the_watch_command_once(house, capsys):
+    from django.core.management import call_command
+
+    elder, water, door, gas, button = house
+    Device.objects.filter(pk=button.pk).update(last_seen=timezone.now() - dt.timedelta(days=3))
+    call_command("alarms_watch", "--once")  # at the real time now: whatever else is due fires too
+    assert "warnings:" in capsys.readouterr().out
+    assert EarlyWarning.objects.filter(rule="device_silent").count() == 1

@@ -1,0 +1,258 @@
+"""Early warning for elders living alone: the rules of `rules.yaml`, checked by a sweep.
+
+Each rule is one set-based query over the homes it applies to (the newest relevant reading per
+elder, or a day's totals against the home's own usual day), so a sweep of a city is a handful of
+queries. A rule that fires opens one warning per elder (a database constraint keeps it to one while
+open) and, for `alarm` rules, an alarm that escalates like any other.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max, Q, Sum
+from django.utils import timezone
+
+from eldercare.core.datafiles import DataFileError, Node, load_yaml
+from eldercare.elders.models import Elder, ElderStatus, LivingStatus
+
+from .ingest import ACK_SECONDS
+from .models import Alarm, AlarmEvent, AlarmSource, Device, DeviceKind, DeviceStatus, EarlyWarning, Reading
+
+RULES = Path(__file__).parent / "rules.yaml"
+KINDS = {"no_activity", "gas_without_water", "silent", "baseline"}
+COUNTED = {DeviceKind.DOOR, DeviceKind.MOTION}  # events that count by happening, not by a value
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    name: str
+    kind: str
+    action: str
+    devices: tuple[str, ...] = ()
+    hours: float = 0
+    minutes: float = 0
+    start: dt.time = dt.time.min
+    end: dt.time | None = None  # None: midnight
+    days: int = 0
+    min_days: int = 0
+    share: float = 0.0
+
+
+def _clock(node: Node, key: str, default: str) -> dt.time | None:
+    text = str(node.get(key, default))
+    if text == "24:00":
+        return None
+    try:
+        return dt.time.fromisoformat(text)
+    except ValueError:
+        raise node.at(key).error(DataFileError.BAD_VALUE, detail=f"expected HH:MM, got {text!r}") from None
+
+
+def _number(node: Node, key: str) -> float:
+    value = node.get(key)
+    if value is None:
+        return 0.0
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise node.at(key).error(DataFileError.BAD_VALUE, detail=f"expected a number, got {value!r}")
+    return float(value)
+
+
+@functools.cache
+def load_rules(path: Path = RULES) -> tuple[tuple[str, ...], tuple[Rule, ...]]:
+    root = Node(load_yaml(path), path.name, "")
+    root.str("source")
+    applies = root.strs("applies_to")
+    unknown = [s for s in applies if s not in LivingStatus.values]
+    if unknown:
+        raise root.at("applies_to").error(DataFileError.UNKNOWN_NAME, kind="living status", name=", ".join(unknown))
+    rules = []
+    for node in root.list("rules"):
+        kind = node.one_of("kind", KINDS, "rule kind")
+        devices = node.strs("devices")
+        if any(d not in DeviceKind.values for d in devices):
+            raise node.at("devices").error(DataFileError.UNKNOWN_NAME, kind="device kind", name=", ".join(devices))
+        rule = Rule(
+            id=node.str("id"),
+            name=node.str("name"),
+            kind=kind,
+            action=node.one_of("action", ("alarm", "visit"), "action"),
+            devices=devices,
+            hours=_number(node, "hours"),
+            minutes=_number(node, "minutes"),
+            start=_clock(node, "from", "00:00") or dt.time.min,
+            end=_clock(node, "until", "24:00"),
+            days=int(_number(node, "days")),
+            min_days=int(_number(node, "min_days")),
+            share=_number(node, "share"),
+        )
+        needed = {"no_activity": ("hours",), "gas_without_water": ("minutes",), "silent": ("hours",), "baseline": ("days", "share")}[kind]
+        for key in needed:
+            if getattr(rule, key) <= 0:
+                raise node.at(key).error(DataFileError.BAD_VALUE, detail="must be positive")
+        rules.append(rule)
+    return applies, tuple(rules)
+
+
+def _homes(applies: tuple[str, ...]):
+    return Elder.objects.filter(status=ElderStatus.ACTIVE, living_status__in=applies)
+
+
+def _in_hours(rule: Rule, now: dt.datetime) -> bool:
+    clock = timezone.localtime(now).time()
+    return rule.start <= clock and (rule.end is None or clock < rule.end)
+
+
+def _use(kinds: tuple[str, ...]) -> Q:
+    """Readings that show use: any event of a door or motion sensor, a positive value of a meter."""
+    counted = [k for k in kinds if k in COUNTED]
+    metered = [k for k in kinds if k not in COUNTED]
+    return Q(device__kind__in=counted) | Q(device__kind__in=metered, value__gt=0)
+
+
+def _no_activity(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+    if not _in_hours(rule, now):
+        return {}
+    since = now - dt.timedelta(hours=rule.hours)
+    watched = set(
+        Device.objects.filter(kind__in=rule.devices, status=DeviceStatus.ACTIVE, elder__in=_homes(applies)).values_list(
+            "elder_id", flat=True
+        )
+    )
+    last = dict(
+        Reading.objects.filter(_use(rule.devices), device__elder_id__in=watched)
+        .values("device__elder_id")
+        .annotate(m=Max("at"))
+        .values_list("device__elder_id", "m")
+    )
+    found = {}
+    for elder_id in watched:
+        seen = last.get(elder_id)
+        if seen is None or seen < since:
+            when = timezone.localtime(seen).strftime("%m-%d %H:%M") if seen else "—"
+            found[elder_id] = f"{rule.hours:g}小时无{'、'.join(str(DeviceKind(d).label) for d in rule.devices)}使用记录（最近：{when}）"
+    return found
+
+
+def _gas_without_water(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+    since = now - dt.timedelta(minutes=rule.minutes)
+    homes = _homes(applies)
+    gas = Reading.objects.filter(device__kind=DeviceKind.GAS, value__gt=0, at__gte=since, device__elder__in=homes)
+    # Gas in use over the whole span: use readings at its start and its end (meters report every few minutes).
+    counts = gas.values("device__elder_id").annotate(n=Count("pk")).values_list("device__elder_id", "n")
+    early = set(gas.filter(at__lt=since + dt.timedelta(minutes=rule.minutes / 4)).values_list("device__elder_id", flat=True))
+    late = set(gas.filter(at__gte=now - dt.timedelta(minutes=rule.minutes / 4)).values_list("device__elder_id", flat=True))
+    water = set(
+        Reading.objects.filter(device__kind=DeviceKind.WATER, value__gt=0, at__gte=since, device__elder__in=homes).values_list(
+            "device__elder_id", flat=True
+        )
+    )
+    return {
+        elder_id: f"燃气持续使用{rule.minutes:g}分钟以上，期间无用水（{n}条燃气读数）"
+        for elder_id, n in counts
+        if elder_id in early & late and elder_id not in water
+    }
+
+
+def _silent(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+    since = now - dt.timedelta(hours=rule.hours)
+    quiet = Device.objects.filter(
+        Q(last_seen__lt=since) | Q(last_seen__isnull=True, installed_at__lt=since), status=DeviceStatus.ACTIVE, elder__in=_homes(applies)
+    )
+    found: dict[int, list[str]] = {}
+    for elder_id, serial, kind in quiet.values_list("elder_id", "serial", "kind"):
+        found.setdefault(elder_id, []).append(f"{DeviceKind(kind).label}{serial}")
+    return {e: f"超过{rule.hours:g}小时无上报：{'、'.join(devices)}" for e, devices in found.items()}
+
+
+def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
+    return start, start + dt.timedelta(days=1)
+
+
+def baseline_usual(rule: Rule, elder_ids, day: dt.date) -> dict[int, tuple[float, int]]:
+    """Elder id → (the usual day's use over the `days` before `day`, days with data)."""
+    start, _ = _day_bounds(day - dt.timedelta(days=rule.days))
+    end, _ = _day_bounds(day)
+    metered = all(d not in COUNTED for d in rule.devices)
+    readings = Reading.objects.filter(_use(rule.devices), device__elder_id__in=elder_ids, at__gte=start, at__lt=end)
+    totals: dict[int, dict[dt.date, float]] = {}
+    for elder_id, at, value in readings.values_list("device__elder_id", "at", "value"):
+        days = totals.setdefault(elder_id, {})
+        local = timezone.localtime(at).date()
+        days[local] = days.get(local, 0.0) + (value if metered else 1.0)
+    return {e: (sum(d.values()) / len(d), len(d)) for e, d in totals.items()}
+
+
+def _baseline(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+    day = timezone.localtime(now).date() - dt.timedelta(days=1)  # judge yesterday, a whole day
+    elder_ids = list(
+        Device.objects.filter(kind__in=rule.devices, status=DeviceStatus.ACTIVE, elder__in=_homes(applies))
+        .values_list("elder_id", flat=True)
+        .distinct()
+    )
+    usual = baseline_usual(rule, elder_ids, day)
+    start, end = _day_bounds(day)
+    metered = all(d not in COUNTED for d in rule.devices)
+    that_day = Reading.objects.filter(_use(rule.devices), device__elder_id__in=elder_ids, at__gte=start, at__lt=end).values(
+        "device__elder_id"
+    )
+    totals = dict(that_day.annotate(t=Sum("value") if metered else Count("pk")).values_list("device__elder_id", "t"))
+    found = {}
+    for elder_id, (mean, days) in usual.items():
+        if days < rule.min_days or mean <= 0:
+            continue
+        used = float(totals.get(elder_id) or 0)
+        if used < rule.share * mean:
+            found[elder_id] = f"{day:%m-%d}用量{used:g}，平日约{mean:.1f}（近{days}天均值）"
+    return found
+
+
+CHECKS = {"no_activity": _no_activity, "gas_without_water": _gas_without_water, "silent": _silent, "baseline": _baseline}
+
+
+def warnings_sweep(*, now: dt.datetime | None = None) -> list[EarlyWarning]:
+    """Check every rule; open a warning (and an alarm for alarm rules) for each elder newly caught.
+    A system job (every few minutes). Returns the warnings opened."""
+    now = now or timezone.now()
+    applies, rules = load_rules()
+    opened = []
+    for rule in rules:
+        caught = CHECKS[rule.kind](rule, applies, now)
+        if not caught:
+            continue
+        already = set(
+            EarlyWarning.objects.filter(rule=rule.id, status="open", elder_id__in=list(caught)).values_list("elder_id", flat=True)
+        )
+        residence = dict(Elder.objects.filter(pk__in=list(caught)).values_list("pk", "residence_id"))
+        for elder_id, detail in caught.items():
+            if elder_id in already:
+                continue
+            try:
+                with transaction.atomic():
+                    alarm = None
+                    if rule.action == "alarm":
+                        alarm = Alarm.objects.create(
+                            elder_id=elder_id, source=AlarmSource.WARNING, detail=f"{rule.name}：{detail}"[:300], region_id=residence[elder_id],
+                            raised_at=now, received_at=now, next_escalation_at=now + dt.timedelta(seconds=ACK_SECONDS),
+                        )  # fmt: skip
+                        AlarmEvent.objects.create(alarm=alarm, what="raised", at=now, note=rule.name[:300])
+                    opened.append(
+                        EarlyWarning.objects.create(
+                            elder_id=elder_id,
+                            rule=rule.id,
+                            detail=detail[:300],
+                            action=rule.action,
+                            region_id=residence[elder_id],
+                            alarm=alarm,
+                            created_at=now,
+                        )
+                    )
+            except IntegrityError:
+                continue  # another sweep opened it first
+    return opened
