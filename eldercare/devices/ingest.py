@@ -19,9 +19,11 @@ import json
 from dataclasses import dataclass
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Q
 from django.utils import timezone
+
+from eldercare.core.bulk import insert_new
 
 from .models import Alarm, AlarmEvent, AlarmSource, DeadLetter, Device, DeviceStatus, Reading
 
@@ -135,54 +137,96 @@ def store(messages: list[Message], *, received_at: dt.datetime | None = None) ->
     """Persist a batch in one transaction (readings, alarms, devices' last seen); committed when this
     returns, so the caller may then acknowledge every message to its device."""
     received_at = received_at or timezone.now()
-    devices = {d.serial: d for d in Device.objects.select_related("elder").filter(serial__in={m.serial for m in messages})}
+    # Only what the batch needs of each device (no elder rows: their encrypted fields cost a decryption each).
+    devices = _devices({m.serial for m in messages})
     outcomes: list[Outcome] = []
-    fresh: list[tuple[Message, Device]] = []
-    seen_in_batch: set[tuple[str, str]] = set()
-    known = set(
-        Reading.objects.filter(device__in=list(devices.values()), message_id__in={m.message_id for m in messages}).values_list(
-            "device__serial", "message_id"
-        )
-    )
+    fresh: list[tuple[Message, int]] = []
+    seen_in_batch: set[tuple[int, str]] = set()
+    known = _known({(devices[m.serial], m.message_id) for m in messages if m.serial in devices})
     for m in messages:
         device = devices.get(m.serial)
-        if device is None or device.status == DeviceStatus.REMOVED:
+        if device is None:
             outcomes.append(Outcome(m.serial, m.message_id, "rejected", "未登记的设备 / unknown device"))
             continue
-        key = (m.serial, m.message_id)
+        key = (device, m.message_id)
         if key in known or key in seen_in_batch:
             outcomes.append(Outcome(m.serial, m.message_id, "duplicate"))
             continue
         seen_in_batch.add(key)
         fresh.append((m, device))
-    plain = [
-        Reading(device=d, message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at)
-        for m, d in fresh
-        if m.kind not in ALARM_KINDS
-    ]
-    # A concurrent consumer may store the same message between our look-up and this insert: the
-    # unique constraint keeps one, and that message was stored either way.
-    Reading.objects.bulk_create(plain, ignore_conflicts=True)
+    plain = [(d, m.message_id, m.kind, m.value, m.at, received_at) for m, d in fresh if m.kind not in ALARM_KINDS]
+    # COPY on PostgreSQL. A concurrent consumer may store the same message between our look-up and
+    # this insert: the unique constraint keeps one, and that message was stored either way.
+    insert_new(Reading, ["device", "message_id", "kind", "value", "at", "received_at"], plain)
     for m, device in fresh:
         if m.kind not in ALARM_KINDS:
             outcomes.append(Outcome(m.serial, m.message_id, "stored"))
             continue
         try:
             with transaction.atomic():
+                full = Device.objects.select_related("elder").only("serial", "kind", "elder__residence_id").get(pk=device)
                 reading = Reading.objects.create(
-                    device=device, message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at
+                    device=full, message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at
                 )
-                alarm = alarm_raise(device=device, reading=reading, source=ALARM_KINDS[m.kind])
+                alarm = alarm_raise(device=full, reading=reading, source=ALARM_KINDS[m.kind])
         except IntegrityError:
             outcomes.append(Outcome(m.serial, m.message_id, "duplicate"))
             continue
         outcomes.append(Outcome(m.serial, m.message_id, "stored", alarm_id=alarm.pk))
     latest: dict[int, tuple[dt.datetime, int | None]] = {}
     for m, device in fresh:
-        at, battery = latest.get(device.pk, (None, None))
+        at, battery = latest.get(device, (None, None))
         if at is None or m.at > at:
-            latest[device.pk] = (m.at, m.battery if m.battery is not None else battery)
+            latest[device] = (m.at, m.battery if m.battery is not None else battery)
+    _advance_last_seen(latest)
+    return outcomes
+
+
+def _devices(serials: set[str]) -> dict[str, int]:
+    """Serial → id of the devices in use. On PostgreSQL one array parameter, not a thousand."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT serial, id FROM {connection.ops.quote_name(Device._meta.db_table)} WHERE serial = ANY(%s) AND status <> %s",
+                [list(serials), DeviceStatus.REMOVED],
+            )
+            return dict(cursor.fetchall())
+    return dict(Device.objects.filter(serial__in=serials).exclude(status=DeviceStatus.REMOVED).values_list("serial", "pk"))
+
+
+def _known(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """The (device, message id) pairs already stored, looked up by the unique index."""
+    if not pairs:
+        return set()
+    if connection.vendor == "postgresql":
+        ids, msg_ids = zip(*pairs, strict=True)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"SELECT r.device_id, r.message_id FROM {connection.ops.quote_name(Reading._meta.db_table)} r "
+                "JOIN unnest(%s::bigint[], %s::text[]) AS p(device_id, message_id) USING (device_id, message_id)",
+                [list(ids), list(msg_ids)],
+            )
+            return set(cursor.fetchall())
+    devices = {d for d, _ in pairs}
+    found = Reading.objects.filter(device_id__in=devices, message_id__in={m for _, m in pairs}).values_list("device_id", "message_id")
+    return set(found) & pairs
+
+
+def _advance_last_seen(latest: dict[int, tuple[dt.datetime, int | None]]) -> None:
+    """Move each device's last seen (and battery) forward to its newest event, never back."""
+    if not latest:
+        return
+    if connection.vendor == "postgresql":
+        ids = list(latest)
+        table = connection.ops.quote_name(Device._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"UPDATE {table} AS d SET last_seen = v.at, battery = COALESCE(v.battery, d.battery) "
+                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::smallint[]) AS v(id, at, battery) "
+                "WHERE d.id = v.id AND (d.last_seen IS NULL OR d.last_seen < v.at)",
+                [ids, [latest[i][0] for i in ids], [latest[i][1] for i in ids]],
+            )
+        return
     for pk, (at, battery) in latest.items():
         fields = {"last_seen": at} | ({"battery": battery} if battery is not None else {})
         Device.objects.filter(Q(last_seen__isnull=True) | Q(last_seen__lt=at), pk=pk).update(**fields)
-    return outcomes

@@ -3,6 +3,8 @@
 Topics (docs/devices.md):
     eldercare/devices/<serial>/up    device → platform, QoS 1, the JSON message of `ingest`
     eldercare/devices/<serial>/ack   platform → device, QoS 1, {"msg_id", "status", "reason"}
+    eldercare/gateways/<id>/up       gateway → platform, QoS 1, a JSON list of messages, each with "device"
+    eldercare/gateways/<id>/ack      platform → gateway, QoS 1, [{"device", "msg_id", "status"}, …]
 
 A broker's PUBACK does not mean a message is safe (Mosquitto persists by periodic snapshot and
 drops QoS 1 messages past a queue limit), so safety is end to end: the consumer commits a message
@@ -27,6 +29,7 @@ from .ingest import Rejected, dead_letter, parse, store
 
 log = logging.getLogger("eldercare.devices")
 UP = "eldercare/devices/+/up"
+GATEWAY_UP = "eldercare/gateways/+/up"  # a gateway's batch: a JSON list, each message naming its device
 
 
 def up_topic(serial: str) -> str:
@@ -37,17 +40,34 @@ def ack_topic(serial: str) -> str:
     return f"eldercare/devices/{serial}/ack"
 
 
+def gateway_up_topic(gateway: str) -> str:
+    return f"eldercare/gateways/{gateway}/up"
+
+
+def gateway_ack_topic(gateway: str) -> str:
+    return f"eldercare/gateways/{gateway}/ack"
+
+
 def _serial(topic: str) -> str | None:
     parts = topic.split("/")
     return parts[2] if len(parts) == 4 and parts[:2] == ["eldercare", "devices"] and parts[3] == "up" else None
 
 
+def _gateway(topic: str) -> str | None:
+    parts = topic.split("/")
+    return parts[2] if len(parts) == 4 and parts[:2] == ["eldercare", "gateways"] and parts[3] == "up" else None
+
+
 class Consumer:
     """Subscribes to every device's uplink; one message at a time, committed before acknowledged."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 1883, client_id: str = "eldercare-ingest"):
-        self.host, self.port = host, port
-        self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True)
+    def __init__(self, host: str = "127.0.0.1", port: int = 1883, client_id: str = "eldercare-ingest", share: str | None = None):
+        """`share`: an MQTT 5 shared-subscription group, so several consumers split the traffic."""
+        self.host, self.port, self.share = host, port, share
+        if share:
+            self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True)
+        else:
+            self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, clean_session=False, manual_ack=True)
         self.client.on_connect = self._on_connect
         self.client.on_message = self._on_message
         # The network thread holds its own database connection: close it when the client goes.
@@ -56,12 +76,19 @@ class Consumer:
         self.handled = 0
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
-        client.subscribe(UP, qos=1)
+        prefix = f"$share/{self.share}/" if self.share else ""
+        client.subscribe([(prefix + UP, 1), (prefix + GATEWAY_UP, 1)])
 
     def _on_message(self, client, userdata, msg):
         serial = _serial(msg.topic)
+        gateway = _gateway(msg.topic)
         try:
             close_old_connections()
+            if gateway is not None:
+                self._gateway_batch(client, gateway, msg)
+                client.ack(msg.mid, msg.qos)
+                self.handled += 1
+                return
             try:
                 messages = parse(msg.payload, serial=serial)
             except Rejected as exc:
@@ -80,8 +107,32 @@ class Consumer:
         except Exception:  # the database is down, say: no acknowledgement, so it comes again
             log.exception("device message not stored; left unacknowledged for redelivery (topic %s)", msg.topic)
 
+    def _gateway_batch(self, client, gateway: str, msg) -> None:
+        """A gateway's list of messages, stored in one transaction and acknowledged in one reply."""
+        try:
+            messages = parse(msg.payload)
+        except Rejected as exc:
+            dead_letter(msg.topic, msg.payload, str(exc))
+            client.publish(gateway_ack_topic(gateway), json.dumps({"status": "rejected", "reason": str(exc)}), qos=1)
+            return
+        outcomes = store(messages)
+        body = [{"device": o.serial, "msg_id": o.message_id, "status": o.status} for o in outcomes]
+        client.publish(gateway_ack_topic(gateway), json.dumps(body), qos=1)
+
+    def _connect(self) -> None:
+        if self.share:
+            # A persistent MQTT 5 session: what was not acknowledged is delivered again after a restart.
+            from paho.mqtt.packettypes import PacketTypes
+            from paho.mqtt.properties import Properties
+
+            properties = Properties(PacketTypes.CONNECT)
+            properties.SessionExpiryInterval = 24 * 3600
+            self.client.connect(self.host, self.port, keepalive=30, clean_start=False, properties=properties)
+        else:
+            self.client.connect(self.host, self.port, keepalive=30)
+
     def start(self) -> Consumer:
-        self.client.connect(self.host, self.port, keepalive=30)
+        self._connect()
         self.client.loop_start()
         return self
 
@@ -90,7 +141,7 @@ class Consumer:
         self.client.loop_stop()
 
     def forever(self) -> None:
-        self.client.connect(self.host, self.port, keepalive=30)
+        self._connect()
         self.client.loop_forever(retry_first_connection=True)
 
 

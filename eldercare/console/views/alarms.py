@@ -1,4 +1,4 @@
-"""The alarm board (live: the page asks the API for the open alarms every two seconds) and an
+"""The alarm board (live: the page asks the API for the open alarms every half second) and an
 alarm's page with the elder's context and the operator's actions."""
 
 from __future__ import annotations

@@ -266,3 +266,17 @@ def test_demo_services_network():
     assert set(Order.objects.values_list("status", flat=True)) <= {"requested", "matched", "dispatched", "accepted", "checked_out"}
     again = build_services(seed=3, log=quiet)  # idempotent apart from new orders
     assert Provider.objects.count() == 2 * counties and again["providers"] == made["providers"]
+
+
+@pytest.mark.django_db
+def test_demo_smart_homes():
+    from eldercare.demo.generator.devices import build_devices
+    from eldercare.demo.generator.services import build_services
+    from eldercare.devices.models import Device, HomeCareBed
+
+    build_demo_city(elders=2_000, communities=60, seed=3, log=quiet)
+    build_services(seed=3, log=quiet)
+    made = build_devices(seed=3, log=quiet)
+    assert made["homes"] > 0 and Device.objects.count() == 3 * made["homes"]
+    assert set(Device.objects.values_list("elder__living_status", flat=True)) <= {LivingStatus.ALONE, LivingStatus.EMPTY_NEST}
+    assert HomeCareBed.objects.count() == made["beds"] > 0

@@ -161,3 +161,26 @@ def test_consumer_restart_loses_nothing(home, broker):
     assert sorted(Reading.objects.values_list("value", flat=True)) == [float(i) for i in range(20)]
     assert timezone.now() - Device.objects.get(serial="WTR-0001").last_seen < dt.timedelta(minutes=5)
     connections.close_all()
+
+
+def test_a_gateway_batch_over_mqtt(home, broker, consumer):
+    import paho.mqtt.client as mqtt
+
+    acks = []
+    gateway = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="gw-test")
+    gateway.on_connect = lambda c, u, f, rc, p: c.subscribe("eldercare/gateways/gw1/ack", qos=1)
+    gateway.on_message = lambda c, u, m: acks.append(json.loads(m.payload))
+    gateway.connect("127.0.0.1", broker.port)
+    gateway.loop_start()
+    try:
+        _wait(lambda: gateway.is_connected())
+        time.sleep(0.2)
+        batch = [dict(msg(f"b{i}", "water", value=i), device="WTR-0001") for i in range(200)] + [dict(msg("alarm"), device="BTN-0001")]
+        gateway.publish("eldercare/gateways/gw1/up", json.dumps(batch), qos=1)
+        _wait(lambda: acks)
+    finally:
+        gateway.disconnect()
+        gateway.loop_stop()
+    assert len(acks[0]) == 201 and {a["status"] for a in acks[0]} == {"stored"}
+    assert Reading.objects.count() == 201 and Alarm.objects.count() == 1
+    connections.close_all()

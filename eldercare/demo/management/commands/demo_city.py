@@ -69,6 +69,11 @@ class Command(BaseCommand):
         from eldercare.demo.generator.services import build_services
 
         build_services(seed=seed, log=self.stdout.write)
+        from eldercare.demo.generator.devices import build_devices
+        from eldercare.devices.simulator import Simulator, homes
+
+        build_devices(seed=seed, log=self.stdout.write)
+        Simulator(homes(quiet_share=0.05, seed=seed), seed=seed).tick(press_chance=0.002)  # first readings, and a few calls on the board
         self.stdout.write(self.style.SUCCESS(f"完成 / done in {summary.seconds:.1f} s"))
 
     def issue_allowances(self) -> None:

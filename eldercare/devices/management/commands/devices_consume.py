@@ -16,7 +16,8 @@ class Command(BaseCommand):
         parser.add_argument("--host", default="127.0.0.1")
         parser.add_argument("--port", type=int, default=1883)
         parser.add_argument("--client-id", default="eldercare-ingest")
+        parser.add_argument("--share", default=None, help="an MQTT 5 shared-subscription group: several consumers split the traffic")
 
-    def handle(self, *args, host, port, client_id, **options):
-        self.stdout.write(f"consuming eldercare/devices/+/up on {host}:{port} as {client_id}")
-        Consumer(host, port, client_id).forever()
+    def handle(self, *args, host, port, client_id, share, **options):
+        self.stdout.write(f"consuming device and gateway uplinks on {host}:{port} as {client_id}" + (f" (group {share})" if share else ""))
+        Consumer(host, port, client_id, share=share).forever()

@@ -1,0 +1,63 @@
+"""Simulated homes for the demo and for trying the platform: water meters, door sensors and call
+buttons reporting as real ones would, with some homes going quiet (no water, no door) so the early
+warnings have something to find. Sends over MQTT (as devices do), or straight into `ingest.store`
+when there is no broker (the zero-setup demo)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import itertools
+import json
+import random
+import time
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from .ingest import parse, store
+from .models import Device, DeviceKind, DeviceStatus
+
+
+@dataclass
+class Home:
+    elder_id: int
+    devices: dict[str, str]  # kind → serial
+    quiet: bool
+
+
+def homes(*, quiet_share: float, seed: int) -> list[Home]:
+    rng = random.Random(seed)
+    found: dict[int, dict[str, str]] = {}
+    for elder_id, kind, serial in Device.objects.filter(status=DeviceStatus.ACTIVE).values_list("elder_id", "kind", "serial"):
+        found.setdefault(elder_id, {})[kind] = serial
+    return [Home(e, d, rng.random() < quiet_share) for e, d in sorted(found.items())]
+
+
+class Simulator:
+    def __init__(self, houses: list[Home], *, seed: int = 2026, send=None):
+        self.houses, self.rng = houses, random.Random(seed)
+        self.ids = itertools.count(int(time.time() * 1000))
+        self.send = send or self._store
+
+    def _store(self, messages: list[dict]) -> int:
+        return sum(o.status == "stored" for o in store(parse(json.dumps(messages).encode())))
+
+    def tick(self, now: dt.datetime | None = None, press_chance: float = 0.0005) -> int:
+        """One round: every lively home's meters and sensors report; quiet homes only say they are alive."""
+        now = now or timezone.now()
+        batch = []
+        for home in self.houses:
+            for kind, serial in home.devices.items():
+                message = {"device": serial, "msg_id": f"sim-{next(self.ids)}", "ts": now.isoformat(), "battery": self.rng.randint(40, 100)}
+                if kind == DeviceKind.WATER:
+                    message |= {"kind": "water", "value": 0.0 if home.quiet else round(self.rng.uniform(0, 12), 1)}
+                elif kind in (DeviceKind.DOOR, DeviceKind.MOTION):
+                    if home.quiet or self.rng.random() < 0.5:
+                        continue
+                    message |= {"kind": kind}
+                elif kind == DeviceKind.BUTTON:
+                    message |= {"kind": "button"} if self.rng.random() < press_chance else {"kind": "heartbeat"}
+                else:
+                    message |= {"kind": "heartbeat"}
+                batch.append(message)
+        return self.send(batch) if batch else 0
