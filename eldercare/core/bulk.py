@@ -18,14 +18,15 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Sequence[
     columns = ", ".join(qn(model._meta.get_field(name).column) for name in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            # COPY cannot skip conflicts: copy into a scratch table, then insert from it.
-            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS bulk_scratch AS SELECT {columns} FROM {table} WITH NO DATA")
-            cursor.execute("TRUNCATE bulk_scratch")
-            with cursor.cursor.copy(f"COPY bulk_scratch ({columns}) FROM STDIN") as copy:
+            # COPY cannot skip conflicts: copy into a scratch table, then insert from it. The scratch
+            # table (one per target table and column list) lives as long as the connection.
+            scratch = qn(f"scratch_{model._meta.db_table}_{abs(hash(tuple(fields))) % 10**8}")
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS {scratch} AS SELECT {columns} FROM {table} WITH NO DATA")
+            cursor.execute(f"TRUNCATE {scratch}")
+            with cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM bulk_scratch ON CONFLICT DO NOTHING")
-            cursor.execute("DROP TABLE bulk_scratch")
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} ON CONFLICT DO NOTHING")
         else:
             marks = ", ".join(["%s"] * len(fields))
             prepared = [[_adapt(v) for v in row] for row in rows]

@@ -117,6 +117,26 @@ class Reading(models.Model):
         return f"{self.device_id} {self.kind} {self.at}"
 
 
+class DailyUsage(models.Model):
+    """A device's day, kept long after its raw readings are purged (ELDERCARE_READING_RETENTION_DAYS)."""
+
+    device = models.ForeignKey(Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="days")
+    day = models.DateField(_("日期"))
+    kind = models.CharField(_("事件"), max_length=16)
+    readings = models.PositiveIntegerField(_("上报条数"))
+    total = models.FloatField(_("读数合计"), null=True, blank=True)
+    first_at = models.DateTimeField(_("首次"))
+    last_at = models.DateTimeField(_("末次"))
+
+    class Meta:
+        verbose_name = _("设备日汇总")
+        verbose_name_plural = _("设备日汇总")
+        constraints = [models.UniqueConstraint(fields=["device", "day", "kind"], name="daily_usage_once")]
+
+    def __str__(self) -> str:
+        return f"{self.device_id} {self.day} {self.kind}"
+
+
 class DeadLetter(models.Model):
     """A message that could not be read, kept with the reason (and never crashing the consumer)."""
 
