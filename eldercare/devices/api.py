@@ -7,6 +7,7 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 from ninja.security import HttpBearer
 
@@ -15,9 +16,9 @@ from eldercare.accounts.scoping import require
 from eldercare.elders.models import Contact
 from eldercare.elders.selectors import elder_get
 
-from . import alarms, selectors
+from . import alarms, beds, selectors
 from .ingest import Rejected, dead_letter, parse, store
-from .models import Device, DeviceKind, Gateway
+from .models import Device, DeviceKind, Gateway, HomeCareBed
 
 router = Router(tags=["devices"])
 
@@ -209,3 +210,60 @@ def alarm_dispatch(request, alarm_id: int, data: DispatchIn):
 def alarm_resolve(request, alarm_id: int, data: ResolveIn):
     alarm = alarms.alarm_resolve(actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id), outcome=data.outcome)
     return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+
+
+class BedIn(Schema):
+    elder: int
+    provider: int
+    contract_number: str
+    starts: dt.date
+    equipment: list[dict] = []
+
+
+class BedRecordIn(Schema):
+    kind: str
+    on: dt.date
+    note: str
+
+
+class BedOut(Schema):
+    id: int
+    elder_id: int
+    provider_id: int
+    contract_number: str
+    starts: dt.date
+    ends: dt.date | None
+    equipment: list[dict]
+    records: list[dict]
+
+
+def _bed(b) -> dict:
+    return {
+        **{k: getattr(b, k) for k in ("elder_id", "provider_id", "contract_number", "starts", "ends", "equipment")},
+        "id": b.pk,
+        "records": list(b.records.values("kind", "on", "note")),
+    }
+
+
+@router.post("/beds", response={201: BedOut}, summary="登记家庭养老床位 / register a home care bed")
+def bed_create(request, data: BedIn):
+    from eldercare.services.models import Provider
+
+    elder = elder_get(actor=request.auth, pk=data.elder)
+    provider = get_object_or_404(Provider, pk=data.provider)
+    bed = beds.bed_register(
+        actor=request.auth,
+        elder=elder,
+        provider=provider,
+        contract_number=data.contract_number,
+        starts=data.starts,
+        equipment=data.equipment,
+    )
+    return Status(201, _bed(bed))
+
+
+@router.post("/beds/{bed_id}/records", response={201: BedOut}, summary="床位巡检与服务记录 / record an inspection or a service")
+def bed_record(request, bed_id: int, data: BedRecordIn):
+    bed = get_object_or_404(HomeCareBed.objects.select_related("elder", "provider"), pk=bed_id)
+    beds.bed_record_add(actor=request.auth, bed=bed, kind=data.kind, on=data.on, note=data.note)
+    return Status(201, _bed(bed))

@@ -140,3 +140,47 @@ def test_the_board_updates_without_reload(live_server, settings, home, gateway, 
             tab.screenshot(path=SHOTS / "61-alarm-detail.png", full_page=True)
         finally:
             browser.close()
+
+
+def test_home_care_beds(client, home, personas, city):
+    from eldercare.services.models import Provider
+    from eldercare.services.tests.conftest import code
+
+    elder, _, _ = home
+    provider = Provider.objects.create(name="清波颐养", credit_code=code("52330102MJ3333333"), region=city.county)
+    provider.admins.add(personas[R.PROVIDER_ADMIN])
+    client.force_login(personas[R.COMMUNITY_WORKER])
+    made = client.post(
+        "/api/devices/beds",
+        {
+            "elder": elder.pk,
+            "provider": provider.pk,
+            "contract_number": "JTYLCW-2026-001",
+            "starts": "2026-03-01",
+            "equipment": [{"item": "护理床"}, {"item": "扶手"}],
+        },
+        content_type="application/json",
+    )
+    assert made.status_code == 201
+    bed_id = made.json()["id"]
+    client.force_login(personas[R.PROVIDER_ADMIN])  # the contracted provider records its visits
+    recorded = client.post(
+        f"/api/devices/beds/{bed_id}/records",
+        {"kind": "inspection", "on": "2026-11-20", "note": "护理床与扶手完好"},
+        content_type="application/json",
+    )
+    assert recorded.status_code == 201 and recorded.json()["records"][0]["note"] == "护理床与扶手完好"
+    client.force_login(personas[R.CAREGIVER])
+    assert (
+        client.post(
+            f"/api/devices/beds/{bed_id}/records", {"kind": "service", "on": "2026-11-21", "note": "x"}, content_type="application/json"
+        ).status_code
+        == 403
+    )
+    client.force_login(personas[R.COMMUNITY_WORKER])
+    bad = client.post(
+        "/api/devices/beds",
+        {"elder": elder.pk, "provider": provider.pk, "contract_number": "JTYLCW-2026-001", "starts": "2026-03-01"},
+        content_type="application/json",
+    )
+    assert bad.status_code == 422

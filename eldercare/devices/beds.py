@@ -1,0 +1,50 @@
+"""Home care beds (家庭养老床位): contracts with a provider, the equipment installed, and the
+inspections and services recorded against them."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, require, scope_for
+from eldercare.elders.models import Elder
+from eldercare.services.models import Provider
+from eldercare.services.services.providers import manages
+
+from .models import BedRecord, HomeCareBed
+
+ERR_CONTRACT = "该合同编号已登记 / this contract number is already registered"
+ERR_NOTE = "请填写记录内容 / write what was done"
+ERR_EQUIPMENT = '设备清单格式：[{"item": "护理床"}, …] / equipment is a list of {"item": …}'
+
+
+@transaction.atomic
+def bed_register(*, actor, elder: Elder, provider: Provider, contract_number: str, starts: dt.date, equipment: list[dict]) -> HomeCareBed:
+    require(actor, Cap.EDIT_ELDERS)
+    if not scope_for(actor).covers_region(elder.residence_id):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    if not isinstance(equipment, list) or not all(isinstance(e, dict) and isinstance(e.get("item"), str) for e in equipment):
+        raise ValidationError({"equipment": ERR_EQUIPMENT})
+    if HomeCareBed.objects.filter(contract_number=contract_number).exists():
+        raise ValidationError({"contract_number": ERR_CONTRACT})
+    with set_actor(actor):
+        return HomeCareBed.objects.create(
+            elder=elder, provider=provider, contract_number=contract_number.strip(), starts=starts, equipment=equipment
+        )
+
+
+@transaction.atomic
+def bed_record_add(*, actor, bed: HomeCareBed, kind: str, on: dt.date, note: str) -> BedRecord:
+    """An inspection, a service or a repair: by the contracted provider's people or the region's staff."""
+    regional = has_cap(actor, Cap.EDIT_ELDERS) and scope_for(actor).covers_region(bed.elder.residence_id)
+    if not regional and not manages(actor, bed.provider):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    if kind not in BedRecord.Kind.values:
+        raise ValidationError({"kind": BedRecord.Kind.values})
+    if not note.strip():
+        raise ValidationError({"note": ERR_NOTE})
+    return BedRecord.objects.create(bed=bed, kind=kind, on=on, note=note.strip(), by=actor)
