@@ -117,14 +117,14 @@ def run(args: argparse.Namespace, port: int, consumers: list) -> None:
     print(f"backend: {connection.vendor}; {len(elders):,} water meters; batches of {args.batch} readings; {args.consumers} consumers")
 
     batches = []
-    start_at = now - dt.timedelta(days=1)
+    start_at = now - dt.timedelta(days=2)
     per_batch = args.batch
     total = args.readings - args.readings % per_batch
     for b in range(total // per_batch):
         rows = []
         for k in range(per_batch):
             n = b * per_batch + k
-            at = start_at + dt.timedelta(seconds=n % 86_400)
+            at = start_at + dt.timedelta(seconds=300 * (n // len(elders)))  # each meter reports every 5 minutes
             rows.append(
                 {"device": f"WTR-{n % len(elders):06d}", "msg_id": f"m{n}", "kind": "water", "ts": at.isoformat(), "value": (n % 7) * 0.5}
             )
@@ -181,7 +181,16 @@ def run(args: argparse.Namespace, port: int, consumers: list) -> None:
             for b in range(len(batches)):
                 for k in range(per_batch):
                     n = b * per_batch + k
-                    copy.write_row((n % len(elders) + 1, f"m{n}", "water", (n % 7) * 0.5, start_at + dt.timedelta(seconds=n % 86_400), now))
+                    copy.write_row(
+                        (
+                            n % len(elders) + 1,
+                            f"m{n}",
+                            "water",
+                            (n % 7) * 0.5,
+                            start_at + dt.timedelta(seconds=300 * (n // len(elders))),
+                            now,
+                        )
+                    )
         floor_copy = time.perf_counter() - started
         cursor.execute("DROP TABLE floor_readings")
 

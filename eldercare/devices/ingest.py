@@ -142,7 +142,10 @@ def store(messages: list[Message], *, received_at: dt.datetime | None = None) ->
     outcomes: list[Outcome] = []
     fresh: list[tuple[Message, int]] = []
     seen_in_batch: set[tuple[int, str]] = set()
-    known = _known({(devices[m.serial], m.message_id) for m in messages if m.serial in devices})
+    # On PostgreSQL the insert itself says what was new (RETURNING); elsewhere look first.
+    known = (
+        set() if connection.vendor == "postgresql" else _known({(devices[m.serial], m.message_id) for m in messages if m.serial in devices})
+    )
     for m in messages:
         device = devices.get(m.serial)
         if device is None:
@@ -155,12 +158,17 @@ def store(messages: list[Message], *, received_at: dt.datetime | None = None) ->
         seen_in_batch.add(key)
         fresh.append((m, device))
     plain = [(d, m.message_id, m.kind, m.value, m.at, received_at) for m, d in fresh if m.kind not in ALARM_KINDS]
-    # COPY on PostgreSQL. A concurrent consumer may store the same message between our look-up and
-    # this insert: the unique constraint keeps one, and that message was stored either way.
-    insert_new(Reading, ["device", "message_id", "kind", "value", "at", "received_at"], plain)
+    # COPY on PostgreSQL. The unique constraint keeps one row whoever inserts first (another consumer,
+    # an earlier delivery): on PostgreSQL the rows this insert added come back, the rest were there.
+    fields = ["device", "message_id", "kind", "value", "at", "received_at"]
+    if connection.vendor == "postgresql":
+        added = set(insert_new(Reading, fields, plain, returning=("device_id", "message_id")))
+    else:
+        insert_new(Reading, fields, plain)
+        added = {(row[0], row[1]) for row in plain}
     for m, device in fresh:
         if m.kind not in ALARM_KINDS:
-            outcomes.append(Outcome(m.serial, m.message_id, "stored"))
+            outcomes.append(Outcome(m.serial, m.message_id, "stored" if (device, m.message_id) in added else "duplicate"))
             continue
         try:
             with transaction.atomic():
@@ -212,8 +220,14 @@ def _known(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
     return set(found) & pairs
 
 
+# "Last seen" is for noticing silent devices (hours): it moves in steps of at least this much, which
+# spares a row update for most readings of a meter that reports every few minutes (platform default).
+LAST_SEEN_STEP = dt.timedelta(seconds=getattr(settings, "ELDERCARE_LAST_SEEN_STEP_SECONDS", 600))
+
+
 def _advance_last_seen(latest: dict[int, tuple[dt.datetime, int | None]]) -> None:
-    """Move each device's last seen (and battery) forward to its newest event, never back."""
+    """Move each device's last seen (and battery) forward to its newest event, never back, and only
+    when it moves by at least LAST_SEEN_STEP."""
     if not latest:
         return
     if connection.vendor == "postgresql":
@@ -223,10 +237,10 @@ def _advance_last_seen(latest: dict[int, tuple[dt.datetime, int | None]]) -> Non
             cursor.execute(
                 f"UPDATE {table} AS d SET last_seen = v.at, battery = COALESCE(v.battery, d.battery) "
                 "FROM unnest(%s::bigint[], %s::timestamptz[], %s::smallint[]) AS v(id, at, battery) "
-                "WHERE d.id = v.id AND (d.last_seen IS NULL OR d.last_seen < v.at)",
-                [ids, [latest[i][0] for i in ids], [latest[i][1] for i in ids]],
+                "WHERE d.id = v.id AND (d.last_seen IS NULL OR d.last_seen <= v.at - %s)",
+                [ids, [latest[i][0] for i in ids], [latest[i][1] for i in ids], LAST_SEEN_STEP],
             )
         return
     for pk, (at, battery) in latest.items():
         fields = {"last_seen": at} | ({"battery": battery} if battery is not None else {})
-        Device.objects.filter(Q(last_seen__isnull=True) | Q(last_seen__lt=at), pk=pk).update(**fields)
+        Device.objects.filter(Q(last_seen__isnull=True) | Q(last_seen__lte=at - LAST_SEEN_STEP), pk=pk).update(**fields)
