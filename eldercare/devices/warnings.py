@@ -15,6 +15,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, Sum
+from django.db.models.functions import TruncDate
 from django.utils import timezone
 
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
@@ -180,13 +181,18 @@ def baseline_usual(rule: Rule, elder_ids, day: dt.date) -> dict[int, tuple[float
     start, _ = _day_bounds(day - dt.timedelta(days=rule.days))
     end, _ = _day_bounds(day)
     metered = all(d not in COUNTED for d in rule.devices)
-    readings = Reading.objects.filter(_use(rule.devices), device__elder_id__in=elder_ids, at__gte=start, at__lt=end)
-    totals: dict[int, dict[dt.date, float]] = {}
-    for elder_id, at, value in readings.values_list("device__elder_id", "at", "value"):
-        days = totals.setdefault(elder_id, {})
-        local = timezone.localtime(at).date()
-        days[local] = days.get(local, 0.0) + (value if metered else 1.0)
-    return {e: (sum(d.values()) / len(d), len(d)) for e, d in totals.items()}
+    # One row per elder and (Asia/Shanghai) day, summed by the database.
+    per_day = (
+        Reading.objects.filter(_use(rule.devices), device__elder_id__in=elder_ids, at__gte=start, at__lt=end)
+        .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
+        .values("device__elder_id", "day")
+        .annotate(total=Sum("value") if metered else Count("pk"))
+        .values_list("device__elder_id", "total")
+    )
+    totals: dict[int, list[float]] = {}
+    for elder_id, total in per_day:
+        totals.setdefault(elder_id, []).append(float(total or 0))
+    return {e: (sum(days) / len(days), len(days)) for e, days in totals.items()}
 
 
 def _baseline(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
