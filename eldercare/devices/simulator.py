@@ -43,7 +43,7 @@ class Simulator:
         return sum(o.status == "stored" for o in store(parse(json.dumps(messages).encode())))
 
     def tick(self, now: dt.datetime | None = None, press_chance: float = 0.0005) -> int:
-        """One round: every lively home's meters and sensors report; quiet homes only say they are alive."""
+        """One round: every home's devices report; a quiet home's show no use (zero water, no door)."""
         now = now or timezone.now()
         batch = []
         for home in self.houses:
@@ -52,9 +52,8 @@ class Simulator:
                 if kind == DeviceKind.WATER:
                     message |= {"kind": "water", "value": 0.0 if home.quiet else round(self.rng.uniform(0, 12), 1)}
                 elif kind in (DeviceKind.DOOR, DeviceKind.MOTION):
-                    if home.quiet or self.rng.random() < 0.5:
-                        continue
-                    message |= {"kind": kind}
+                    # A quiet home's sensor is alive (heartbeats) but sees nobody.
+                    message |= {"kind": "heartbeat"} if home.quiet or self.rng.random() < 0.5 else {"kind": kind}
                 elif kind == DeviceKind.BUTTON:
                     message |= {"kind": "button"} if self.rng.random() < press_chance else {"kind": "heartbeat"}
                 else:

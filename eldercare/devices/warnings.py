@@ -120,10 +120,12 @@ def _no_activity(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     if not _in_hours(rule, now):
         return {}
     since = now - dt.timedelta(hours=rule.hours)
+    # Homes whose devices are alive (heard from in the span) but show no use: a device that has gone
+    # quiet itself is the `silent` rule's, not a sign of an elder not moving.
     watched = set(
-        Device.objects.filter(kind__in=rule.devices, status=DeviceStatus.ACTIVE, elder__in=_homes(applies)).values_list(
-            "elder_id", flat=True
-        )
+        Device.objects.filter(
+            kind__in=rule.devices, status=DeviceStatus.ACTIVE, last_seen__gte=since, elder__in=_homes(applies)
+        ).values_list("elder_id", flat=True)
     )
     last = dict(
         Reading.objects.filter(_use(rule.devices), device__elder_id__in=watched)

@@ -26,7 +26,7 @@ def test_quiet_and_lively_homes(city, home):
     assert not Reading.objects.filter(device__elder_id=quiet_id, kind="water", value__gt=0).exists()
     assert not Reading.objects.filter(device__elder_id=quiet_id, kind="door").exists()
     assert Reading.objects.filter(device__elder_id=lively_id, kind="water").count() == 5
-    assert Reading.objects.filter(device__elder_id=quiet_id, kind="heartbeat").count() == 5  # quiet, not silent
+    assert Reading.objects.filter(device__elder_id=quiet_id, kind="heartbeat").count() == 5  # its button: quiet, not silent
     assert not Alarm.objects.exists()
 
 

@@ -72,6 +72,14 @@ def test_no_water_is_not_judged_at_night(house):
     assert "no_water_daytime" not in fired(now=night)
 
 
+def test_a_dead_sensor_is_silent_not_a_still_elder(house):
+    elder, water, door, *_ = house
+    Reading.objects.filter(device=door).delete()
+    door.last_seen = NOON - dt.timedelta(hours=13)
+    door.save()
+    assert "no_movement" not in fired()  # the door sensor itself has not been heard from
+
+
 def test_no_movement_raises_an_alarm(house):
     elder, water, door, *_ = house
     Reading.objects.filter(device=door).delete()
