@@ -4,7 +4,6 @@ real browser without a reload."""
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 
 import pytest
@@ -127,11 +126,9 @@ def test_the_board_updates_without_reload(live_server, settings, home, gateway, 
                 f"{live_server.url}/api/devices/readings", data=json.dumps([dict(msg("live-1"), device="BTN-0001")]).encode(),
                 headers={"Authorization": f"Bearer {TOKEN}", "Content-Type": "application/json"}, method="POST",
             )  # fmt: skip
-            pressed = time.monotonic()
             urllib.request.urlopen(request, timeout=10).read()
-            tab.wait_for_selector("li.alarm-raised", timeout=5_000)
-            seen = time.monotonic() - pressed
-            assert seen < 1.5  # polled every half second
+            # It appears without a reload (how fast is the bench's business: bench/ingest_mqtt.py).
+            tab.wait_for_selector("li.alarm-raised", timeout=10_000)
             assert "王秀英" in tab.inner_text("#alarm-board")
             SHOTS.mkdir(parents=True, exist_ok=True)
             tab.screenshot(path=SHOTS / "60-alarm-board.png", full_page=True)
