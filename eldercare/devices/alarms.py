@@ -111,3 +111,23 @@ def alarms_escalate(*, now: dt.datetime | None = None) -> int:
                 alarm.save(update_fields=["escalation_level", "next_escalation_at"])
                 AlarmEvent.objects.create(alarm=alarm, what="escalated", at=now, note=f"第{alarm.escalation_level}次升级，呼叫 {who}"[:300])
                 done += 1
+
+
+ERR_WARNING_CLOSED = "该预警已处理 / this warning is already closed"
+
+
+@transaction.atomic
+def warning_close(*, actor, warning, note: str) -> None:
+    """The visit was paid (or the warning explained): closed with what was found."""
+    from .models import EarlyWarning, WarningStatus
+
+    require(actor, Cap.HANDLE_ALARMS)
+    if not scope_for(actor).covers_region(warning.region_id):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    if not note.strip():
+        raise ValidationError({"note": ERR_OUTCOME})
+    updated = EarlyWarning.objects.filter(pk=warning.pk, status=WarningStatus.OPEN).update(
+        status=WarningStatus.CLOSED, closed_at=timezone.now(), detail=f"{warning.detail}｜处理：{note.strip()}"[:300]
+    )
+    if not updated:
+        raise ValidationError({"warning": ERR_WARNING_CLOSED})

@@ -267,3 +267,43 @@ def bed_record(request, bed_id: int, data: BedRecordIn):
     bed = get_object_or_404(HomeCareBed.objects.select_related("elder", "provider"), pk=bed_id)
     beds.bed_record_add(actor=request.auth, bed=bed, kind=data.kind, on=data.on, note=data.note)
     return Status(201, _bed(bed))
+
+
+class WarningOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    community: str
+    rule: str
+    detail: str
+    action: str
+    alarm_id: int | None
+    created_at: dt.datetime
+
+
+class CloseIn(Schema):
+    note: str
+
+
+@router.get("/warnings", response=list[WarningOut], summary="未处理的异常预警 / open early warnings")
+def warning_list(request):
+    return [
+        {
+            "id": w.pk,
+            "elder_id": w.elder_id,
+            "elder_name": w.elder.name,
+            "community": w.elder.residence.name,
+            "rule": w.rule,
+            "detail": w.detail,
+            "action": w.action,
+            "alarm_id": w.alarm_id,
+            "created_at": w.created_at,
+        }  # fmt: skip
+        for w in selectors.open_warnings(request.auth)
+    ]
+
+
+@router.post("/warnings/{warning_id}/close", response={204: None}, summary="预警已处理（已上门） / close a warning")
+def warning_close(request, warning_id: int, data: CloseIn):
+    alarms.warning_close(actor=request.auth, warning=selectors.warning_get(actor=request.auth, pk=warning_id), note=data.note)
+    return Status(204, None)

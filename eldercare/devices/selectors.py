@@ -45,3 +45,25 @@ def last_readings(device_ids: list[int]) -> dict[int, Reading]:
     """The newest reading (by event time) of each of a home's few devices (the index on device, at)."""
     found = {pk: Reading.objects.filter(device_id=pk).order_by("-at").first() for pk in device_ids}
     return {pk: r for pk, r in found.items() if r is not None}
+
+
+def open_warnings(actor, *, limit: int = 100) -> list:
+    """Open early warnings of the region, newest first: visits to pay, and the alarms they raised."""
+    from .models import EarlyWarning
+
+    require(actor, Cap.VIEW_ALARMS)
+    return list(
+        EarlyWarning.objects.select_related("elder", "elder__residence")
+        .filter(scope_for(actor).q(region_field="region_id"), status="open")
+        .order_by("-created_at")[:limit]
+    )
+
+
+def warning_get(*, actor, pk: int):
+    from .models import EarlyWarning
+
+    require(actor, Cap.VIEW_ALARMS)
+    found = EarlyWarning.objects.filter(scope_for(actor).q(region_field="region_id"), pk=pk).first()
+    if found is None:
+        raise Http404(ERR_ALARM_NOT_FOUND)
+    return found

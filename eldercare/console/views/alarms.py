@@ -19,7 +19,8 @@ from eldercare.elders.models import Contact
 @login_required
 @never_cache
 def alarm_board(request):
-    return render(request, "console/alarm_board.html", {"alarms": selectors.alarm_board(request.user)})
+    context = {"alarms": selectors.alarm_board(request.user), "warnings": selectors.open_warnings(request.user, limit=50)}
+    return render(request, "console/alarm_board.html", context)
 
 
 @login_required

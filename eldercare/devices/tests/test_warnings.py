@@ -148,3 +148,26 @@ def test_the_watch_command_once(house, capsys):
     call_command("alarms_watch", "--once")  # at the real time now: whatever else is due fires too
     assert "warnings:" in capsys.readouterr().out
     assert EarlyWarning.objects.filter(rule="device_silent").count() == 1
+
+
+def test_warnings_are_listed_and_closed_by_the_region(client, house, personas, city):
+    from eldercare.accounts.roles import Role
+    from eldercare.core import testing
+
+    elder, water, door, gas, button = house
+    button.last_seen = NOON - dt.timedelta(hours=30)
+    button.save()
+    fired()
+    client.force_login(personas[Role.COMMUNITY_WORKER])
+    listed = client.get("/api/devices/warnings").json()
+    assert [w["rule"] for w in listed] == ["device_silent"]
+    assert "待上门探访" in client.get("/alarms/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    closed = client.post(
+        f"/api/devices/warnings/{listed[0]['id']}/close", {"note": "已上门，按钮电池耗尽，已更换"}, content_type="application/json"
+    )
+    assert closed.status_code == 204
+    assert client.get("/api/devices/warnings").json() == []
+    again = client.post(f"/api/devices/warnings/{listed[0]['id']}/close", {"note": "再次"}, content_type="application/json")
+    assert again.status_code == 422
+    client.force_login(testing.user("worker-far", Role.COMMUNITY_WORKER, city.community_far))
+    assert client.post(f"/api/devices/warnings/{listed[0]['id']}/close", {"note": "x"}, content_type="application/json").status_code == 404
