@@ -13,7 +13,6 @@ from ninja.security import HttpBearer
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require
-from eldercare.elders.models import Contact
 from eldercare.elders.selectors import elder_get
 
 from . import alarms, beds, selectors
@@ -155,19 +154,14 @@ def _alarm(a) -> dict:
     }
 
 
-def _detail(actor, a) -> dict:
-    devices = list(Device.objects.filter(elder_id=a.elder_id))
-    latest = selectors.last_readings([d.pk for d in devices])
-    serial = {d.pk: d.serial for d in devices}
+def _detail(a) -> dict:
+    contacts, devices = selectors.alarm_context(a)
     return {
         **_alarm(a),
         "living_status": a.elder.get_living_status_display(),
         # Operators call these people: the masked number is shown; the call desk dials through the platform.
-        "contacts": [
-            {"name": c.name, "relation": c.get_relation_display(), "phone": c.phone_masked}
-            for c in Contact.objects.filter(elder_id=a.elder_id, is_emergency=True).order_by("priority", "pk")
-        ],
-        "last_readings": [{"device": serial[r.device_id], "kind": r.kind, "value": r.value, "at": r.at} for r in latest.values()],
+        "contacts": [{"name": c.name, "relation": c.get_relation_display(), "phone": c.phone_masked} for c in contacts],
+        "last_readings": [{"device": d.serial, "kind": r.kind, "value": r.value, "at": r.at} for d, r in devices if r is not None],
         "events": list(a.events.order_by("pk").values("what", "at", "note")),
         **{k: getattr(a, k) for k in ("responder", "responder_name", "outcome")},
     }
@@ -180,7 +174,7 @@ def alarm_board(request):
 
 @router.get("/alarms/{alarm_id}", response=AlarmDetailOut, summary="告警详情 / an alarm with the elder's context")
 def alarm_detail(request, alarm_id: int):
-    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm_id))
+    return _detail(selectors.alarm_get(actor=request.auth, pk=alarm_id))
 
 
 class DispatchIn(Schema):
@@ -192,24 +186,25 @@ class ResolveIn(Schema):
     outcome: str
 
 
+def _act(request, alarm_id: int, action, **kwargs) -> dict:
+    """An action on an alarm in the actor's scope; the answer shows it as it now stands."""
+    alarm = action(actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id), **kwargs)
+    return _detail(selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+
+
 @router.post("/alarms/{alarm_id}/acknowledge", response=AlarmDetailOut, summary="响应 / acknowledge")
 def alarm_acknowledge(request, alarm_id: int):
-    alarm = alarms.alarm_acknowledge(actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id))
-    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+    return _act(request, alarm_id, alarms.alarm_acknowledge)
 
 
 @router.post("/alarms/{alarm_id}/dispatch", response=AlarmDetailOut, summary="派人 / dispatch someone")
 def alarm_dispatch(request, alarm_id: int, data: DispatchIn):
-    alarm = alarms.alarm_dispatch(
-        actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id), responder=data.responder, name=data.name
-    )
-    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+    return _act(request, alarm_id, alarms.alarm_dispatch, responder=data.responder, name=data.name)
 
 
 @router.post("/alarms/{alarm_id}/resolve", response=AlarmDetailOut, summary="处置完成 / resolve")
 def alarm_resolve(request, alarm_id: int, data: ResolveIn):
-    alarm = alarms.alarm_resolve(actor=request.auth, alarm=selectors.alarm_get(actor=request.auth, pk=alarm_id), outcome=data.outcome)
-    return _detail(request.auth, selectors.alarm_get(actor=request.auth, pk=alarm.pk))
+    return _act(request, alarm_id, alarms.alarm_resolve, outcome=data.outcome)
 
 
 class BedIn(Schema):

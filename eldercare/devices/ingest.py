@@ -203,18 +203,9 @@ def _devices(serials: set[str]) -> dict[str, int]:
 
 
 def _known(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """The (device, message id) pairs already stored, looked up by the unique index."""
+    """The (device, message id) pairs already stored (where the insert cannot say: not PostgreSQL)."""
     if not pairs:
         return set()
-    if connection.vendor == "postgresql":
-        ids, msg_ids = zip(*pairs, strict=True)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT r.device_id, r.message_id FROM {connection.ops.quote_name(Reading._meta.db_table)} r "
-                "JOIN unnest(%s::bigint[], %s::text[]) AS p(device_id, message_id) USING (device_id, message_id)",
-                [list(ids), list(msg_ids)],
-            )
-            return set(cursor.fetchall())
     devices = {d for d, _ in pairs}
     found = Reading.objects.filter(device_id__in=devices, message_id__in={m for _, m in pairs}).values_list("device_id", "message_id")
     return set(found) & pairs

@@ -67,3 +67,14 @@ def warning_get(*, actor, pk: int):
     if found is None:
         raise Http404(ERR_ALARM_NOT_FOUND)
     return found
+
+
+def alarm_context(alarm: Alarm) -> tuple[list, list[tuple[Device, Reading | None]]]:
+    """What an operator needs at a glance: the emergency contacts in calling order, and each of the
+    home's devices with its newest reading."""
+    from eldercare.elders.models import Contact
+
+    contacts = list(Contact.objects.filter(elder_id=alarm.elder_id, is_emergency=True).order_by("priority", "pk"))
+    devices = list(Device.objects.filter(elder_id=alarm.elder_id).order_by("kind", "serial"))
+    latest = last_readings([d.pk for d in devices])
+    return contacts, [(d, latest.get(d.pk)) for d in devices]

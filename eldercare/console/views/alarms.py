@@ -12,8 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from eldercare.devices import alarms, selectors
-from eldercare.devices.models import Device, Responder
-from eldercare.elders.models import Contact
+from eldercare.devices.models import Responder
 
 
 @login_required
@@ -27,13 +26,12 @@ def alarm_board(request):
 @never_cache
 def alarm_detail(request, pk: int):
     alarm = selectors.alarm_get(actor=request.user, pk=pk)
-    devices = list(Device.objects.filter(elder_id=alarm.elder_id).order_by("kind"))
-    latest = selectors.last_readings([d.pk for d in devices])
+    contacts, devices = selectors.alarm_context(alarm)
     context = {
         "alarm": alarm,
         "events": alarm.events.select_related("actor").order_by("pk"),
-        "contacts": Contact.objects.filter(elder_id=alarm.elder_id, is_emergency=True).order_by("priority", "pk"),
-        "devices": [(d, latest.get(d.pk)) for d in devices],
+        "contacts": contacts,
+        "devices": devices,
         "responders": Responder.choices,
     }
     return render(request, "console/alarm_detail.html", context)

@@ -69,8 +69,12 @@ def build_services(*, seed: int = 2026, per_community: float = 0.5, log=print) -
             ServiceArea.objects.get_or_create(provider=provider, region=county)
             providers.append(provider)
     communities = list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=city.code[:4]).order_by("code"))
-    homes = dict(Elder.objects.filter(latitude__isnull=False).order_by("residence_id", "pk").values_list("residence_id", "latitude"))
-    lngs = dict(Elder.objects.filter(longitude__isnull=False).order_by("residence_id", "pk").values_list("residence_id", "longitude"))
+    homes = {
+        residence: (lat, lng)
+        for residence, lat, lng in Elder.objects.filter(latitude__isnull=False, longitude__isnull=False)
+        .order_by("residence_id", "pk")
+        .values_list("residence_id", "latitude", "longitude")
+    }
     seq = 0
     for community in communities:
         if community.code not in homes or rng.random() > per_community:
@@ -82,8 +86,8 @@ def build_services(*, seed: int = 2026, per_community: float = 0.5, log=print) -
             Caregiver(
                 provider=provider, name=f"{rng.choice(SURNAMES)}护理{seq}", id_number=number, id_hash=keyed_hash(number), id_masked=idnumber.mask(number),
                 level=rng.choice([3, 4, 4, 5, 5]), certificate_number=f"YLHL{seq:06d}", certificate_expires=dt.date(2029, 12, 31),
-                categories=sorted(rng.sample(Category.values, 4)), latitude=homes[community.code] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
-                longitude=lngs[community.code] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
+                categories=sorted(rng.sample(Category.values, 4)), latitude=homes[community.code][0] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
+                longitude=homes[community.code][1] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
                 hours={str(d): rng.choice(SHIFTS) for d in range(1, 8)},
             )
         )  # fmt: skip
