@@ -23,13 +23,14 @@ import time
 import uuid
 
 import paho.mqtt.client as mqtt
-from django.db import close_old_connections, connections
+from django.db import InterfaceError, OperationalError, connection, connections
 
 from .ingest import Rejected, dead_letter, parse, store
 
 log = logging.getLogger("eldercare.devices")
 UP = "eldercare/devices/+/up"
 GATEWAY_UP = "eldercare/gateways/+/up"  # a gateway's batch: a JSON list, each message naming its device
+RETRY_FIRST_PAUSE, RETRY_MAX_PAUSE = 0.2, 5.0  # seconds between tries to store a message while the database is away
 
 
 def up_topic(serial: str) -> str:
@@ -59,11 +60,19 @@ def _gateway(topic: str) -> str | None:
 
 
 class Consumer:
-    """Subscribes to every device's uplink; one message at a time, committed before acknowledged."""
+    """Subscribes to device (and gateway) uplinks; one message at a time, committed before acknowledged."""
 
-    def __init__(self, host: str = "127.0.0.1", port: int = 1883, client_id: str = "eldercare-ingest", share: str | None = None):
-        """`share`: an MQTT 5 shared-subscription group, so several consumers split the traffic."""
-        self.host, self.port, self.share = host, port, share
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 1883,
+        client_id: str = "eldercare-ingest",
+        share: str | None = None,
+        topics: tuple[str, ...] = (UP, GATEWAY_UP),
+    ):
+        """`share`: an MQTT 5 shared-subscription group, so several consumers split the traffic.
+        `topics`: which uplinks; `lanes` gives a device lane and a gateway lane their own clients."""
+        self.host, self.port, self.share, self.topics = host, port, share, topics
         if share:
             self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id, protocol=mqtt.MQTTv5, manual_ack=True)
         else:
@@ -74,38 +83,73 @@ class Consumer:
         self.client.on_disconnect = lambda *args: connections.close_all()
         self.client.reconnect_delay_set(min_delay=1, max_delay=5)
         self.handled = 0
+        self._stopping = threading.Event()
 
     def _on_connect(self, client, userdata, flags, reason_code, properties):
         prefix = f"$share/{self.share}/" if self.share else ""
-        client.subscribe([(prefix + UP, 1), (prefix + GATEWAY_UP, 1)])
+        client.subscribe([(prefix + topic, 1) for topic in self.topics])
 
     def _on_message(self, client, userdata, msg):
+        # A long-lived worker keeps its database connection (a new one per message cost more than
+        # storing the message). While the database cannot be reached the message is tried again on a
+        # new connection, with growing pauses, in order, and acknowledged only once stored; if this
+        # takes longer than the keep-alive, the broker drops the session and delivers it again.
+        pause = RETRY_FIRST_PAUSE
+        while True:
+            try:
+                self._handle(client, msg)
+                break
+            except (OperationalError, InterfaceError):
+                log.warning("database unavailable; message on %s kept unacknowledged, retrying in %.1f s", msg.topic, pause, exc_info=True)
+                connection.close()
+                if self._stopping.wait(pause):
+                    return  # stopping: unacknowledged, so the broker delivers it again
+                pause = min(pause * 2, RETRY_MAX_PAUSE)
+            except Exception as exc:  # a fault of ours with this message: kept for review, never dropped
+                log.exception("device message could not be handled; kept as a dead letter (topic %s)", msg.topic)
+                if not self._keep(client, msg, exc):
+                    return
+                break
+        client.ack(msg.mid, msg.qos)
+        self.handled += 1
+
+    def _keep(self, client, msg, exc: Exception) -> bool:
+        """Keep a message that made the platform fail as a dead letter, and tell the sender it was
+        not stored (so it stops repeating it). False if even that could not be written."""
+        reason = f"处理出错，已留存待查 / internal error, kept for review: {type(exc).__name__}: {exc}"[:300]
+        try:
+            connection.close()
+            dead_letter(msg.topic, msg.payload, reason)
+        except Exception:
+            log.exception("dead letter not written either; message left unacknowledged")
+            connection.close()
+            return False
+        gateway, serial, msg_id = _gateway(msg.topic), _serial(msg.topic), _msg_id(msg.payload)
+        if gateway is not None:
+            client.publish(gateway_ack_topic(gateway), json.dumps({"status": "rejected", "reason": reason}), qos=1)
+        elif serial and msg_id:
+            client.publish(ack_topic(serial), json.dumps({"msg_id": msg_id, "status": "rejected", "reason": reason}), qos=1)
+        return True
+
+    def _handle(self, client, msg) -> None:
         serial = _serial(msg.topic)
         gateway = _gateway(msg.topic)
+        if gateway is not None:
+            self._gateway_batch(client, gateway, msg)
+            return
         try:
-            close_old_connections()
-            if gateway is not None:
-                self._gateway_batch(client, gateway, msg)
-                client.ack(msg.mid, msg.qos)
-                self.handled += 1
-                return
-            try:
-                messages = parse(msg.payload, serial=serial)
-            except Rejected as exc:
-                dead_letter(msg.topic, msg.payload, str(exc))
-                msg_id = _msg_id(msg.payload)
-                if serial and msg_id:
-                    client.publish(ack_topic(serial), json.dumps({"msg_id": msg_id, "status": "rejected", "reason": str(exc)}), qos=1)
-            else:
-                for outcome in store(messages):
-                    body = {"msg_id": outcome.message_id, "status": outcome.status}
-                    if outcome.reason:
-                        body["reason"] = outcome.reason
-                    client.publish(ack_topic(outcome.serial), json.dumps(body), qos=1)
-            client.ack(msg.mid, msg.qos)
-            self.handled += 1
-        except Exception:  # the database is down, say: no acknowledgement, so it comes again
-            log.exception("device message not stored; left unacknowledged for redelivery (topic %s)", msg.topic)
+            messages = parse(msg.payload, serial=serial)
+        except Rejected as exc:
+            dead_letter(msg.topic, msg.payload, str(exc))
+            msg_id = _msg_id(msg.payload)
+            if serial and msg_id:
+                client.publish(ack_topic(serial), json.dumps({"msg_id": msg_id, "status": "rejected", "reason": str(exc)}), qos=1)
+            return
+        for outcome in store(messages):
+            body = {"msg_id": outcome.message_id, "status": outcome.status}
+            if outcome.reason:
+                body["reason"] = outcome.reason
+            client.publish(ack_topic(outcome.serial), json.dumps(body), qos=1)
 
     def _gateway_batch(self, client, gateway: str, msg) -> None:
         """A gateway's list of messages, stored in one transaction and acknowledged in one reply."""
@@ -127,22 +171,30 @@ class Consumer:
 
             properties = Properties(PacketTypes.CONNECT)
             properties.SessionExpiryInterval = 24 * 3600
-            self.client.connect(self.host, self.port, keepalive=30, clean_start=False, properties=properties)
+            self.client.connect_async(self.host, self.port, keepalive=30, clean_start=False, properties=properties)
         else:
-            self.client.connect(self.host, self.port, keepalive=30)
+            self.client.connect_async(self.host, self.port, keepalive=30)
 
     def start(self) -> Consumer:
+        """Connect (and keep reconnecting, a broker that is not up yet included) on a thread of its own."""
         self._connect()
         self.client.loop_start()
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         self.client.disconnect()
         self.client.loop_stop()
 
-    def forever(self) -> None:
-        self._connect()
-        self.client.loop_forever(retry_first_connection=True)
+
+def lanes(host: str, port: int, client_id: str, share: str | None = None) -> list[Consumer]:
+    """Two consumers, each with its own MQTT session, thread and database connection: devices' own
+    uplinks (a button press, a fall) and gateways' telemetry batches. A broker delivers a session's
+    messages in order, so with one session an alarm would wait behind every batch queued before it."""
+    return [
+        Consumer(host, port, f"{client_id}-devices", share=share, topics=(UP,)),
+        Consumer(host, port, f"{client_id}-gateways", share=share, topics=(GATEWAY_UP,)),
+    ]
 
 
 def _msg_id(payload: bytes) -> str | None:

@@ -184,3 +184,72 @@ def test_a_gateway_batch_over_mqtt(home, broker, consumer):
     assert len(acks[0]) == 201 and {a["status"] for a in acks[0]} == {"stored"}
     assert Reading.objects.count() == 201 and Alarm.objects.count() == 1
     connections.close_all()
+
+
+def test_a_lost_database_connection_is_retried_not_dropped(home, broker, consumer):
+    # The consumer keeps one database connection. PostgreSQL ends it (a restart, a failover): the next
+    # alarm fails on the dead connection, is tried again on a new one, and is stored and acknowledged.
+    button = _device(broker, "BTN-0001")
+    try:
+        assert button.send(msg("before"))["status"] == "stored"
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+            )
+            assert cursor.fetchall(), "the consumer's connection was open"
+        ack = button.send(msg("after"), timeout=20)
+    finally:
+        button.stop()
+    assert ack is not None and ack["status"] == "stored"
+    assert Alarm.objects.count() == 2
+    connections.close_all()
+
+
+def test_a_message_that_makes_the_platform_fail_is_kept(home, broker, consumer, monkeypatch):
+    # Not the database being away but a fault of ours with this message: it is kept as a dead letter
+    # with the error, the device is told so (and stops repeating), and the consumer goes on.
+    from eldercare.devices import mqtt as consumer_module
+
+    real_store = consumer_module.store
+
+    def store(messages, **kwargs):
+        if messages[0].message_id == "poison":
+            raise ValueError("a bug")
+        return real_store(messages, **kwargs)
+
+    monkeypatch.setattr(consumer_module, "store", store)
+    button = _device(broker, "BTN-0001")
+    try:
+        reply = button.send(msg("poison"), timeout=10)
+        assert button.send(msg("next"), timeout=10)["status"] == "stored"
+    finally:
+        button.stop()
+    assert reply["status"] == "rejected" and "internal error" in reply["reason"]
+    letter = DeadLetter.objects.get()
+    assert "a bug" in letter.reason and '"poison"' in letter.payload
+    assert Alarm.objects.count() == 1
+    connections.close_all()
+
+
+def test_lanes_keep_device_uplinks_apart_from_gateway_batches(home, broker):
+    # The command's two lanes: each subscribes to its own uplinks with its own session, so a button
+    # press never waits in the queue of a session busy with gateways' telemetry batches.
+    from eldercare.devices.mqtt import GATEWAY_UP, UP, lanes
+
+    devices_lane, gateways_lane = consumers = [c.start() for c in lanes("127.0.0.1", broker.port, "lane-test")]
+    assert (devices_lane.topics, gateways_lane.topics) == ((UP,), (GATEWAY_UP,))
+    assert devices_lane.client._client_id != gateways_lane.client._client_id
+    _wait(lambda: all(c.client.is_connected() for c in consumers))
+    time.sleep(0.2)
+    button = _device(broker, "BTN-0001")
+    try:
+        batch = [dict(msg(f"g{i}", "water", value=i), device="WTR-0001") for i in range(50)]
+        button.client.publish("eldercare/gateways/gw1/up", json.dumps(batch), qos=1)
+        assert button.send(msg("press"))["status"] == "stored"
+        _wait(lambda: Reading.objects.count() == 51)
+    finally:
+        button.stop()
+        for c in consumers:
+            c.stop()
+    assert devices_lane.handled == 1 and gateways_lane.handled == 1
+    connections.close_all()

@@ -1,12 +1,15 @@
 """python manage.py devices_consume [--host 127.0.0.1] [--port 1883]
 
 The MQTT consumer: stores every device message (idempotently) and acknowledges it to the device
-once committed. Run one or more (with distinct --client-id) next to the web processes.
+once committed. Run one or more (with distinct --client-id) next to the web processes. Each runs two
+lanes (devices' own uplinks, gateways' batches), so an alarm never waits behind telemetry.
 """
+
+import threading
 
 from django.core.management.base import BaseCommand
 
-from eldercare.devices.mqtt import Consumer
+from eldercare.devices.mqtt import lanes
 
 
 class Command(BaseCommand):
@@ -20,4 +23,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, host, port, client_id, share, **options):
         self.stdout.write(f"consuming device and gateway uplinks on {host}:{port} as {client_id}" + (f" (group {share})" if share else ""))
-        Consumer(host, port, client_id, share=share).forever()
+        consumers = [consumer.start() for consumer in lanes(host, port, client_id, share=share)]
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+        finally:
+            for consumer in consumers:
+                consumer.stop()
