@@ -16,14 +16,13 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Q
+from django.db.models import Case, DateTimeField, Q, Value, When
+from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
-
-from eldercare.core.bulk import insert_new
 
 from .models import Alarm, AlarmEvent, AlarmSource, DeadLetter, Device, DeviceStatus, Reading
 
@@ -37,8 +36,7 @@ class Rejected(ValueError):
     """A message that cannot be read; the reason is kept with it."""
 
 
-@dataclass(frozen=True)
-class Message:
+class Message(NamedTuple):
     serial: str
     message_id: str
     kind: str
@@ -47,8 +45,7 @@ class Message:
     battery: int | None = None
 
 
-@dataclass(frozen=True)
-class Outcome:
+class Outcome(NamedTuple):
     serial: str
     message_id: str
     status: str  # stored | duplicate | rejected
@@ -73,6 +70,7 @@ def _time(raw) -> dt.datetime:
 
 
 def parse_one(data, *, serial: str | None = None, now: dt.datetime | None = None) -> Message:
+    """One message of the wire format, checked field by field; Rejected names the field."""
     if not isinstance(data, dict):
         raise Rejected("消息须为JSON对象 / a message is a JSON object")
     device = data.get("device", serial)
@@ -104,9 +102,10 @@ def parse(payload: bytes, *, serial: str | None = None) -> list[Message]:
         data = json.loads(payload.decode("utf-8"))
     except (UnicodeDecodeError, json.JSONDecodeError) as exc:
         raise Rejected(f"不是UTF-8 JSON / not UTF-8 JSON: {exc}"[:300]) from None
+    now = timezone.now()
     if isinstance(data, list):
-        return [parse_one(item, serial=serial) for item in data]
-    return [parse_one(data, serial=serial)]
+        return [parse_one(item, serial=serial, now=now) for item in data]
+    return [parse_one(data, serial=serial, now=now)]
 
 
 def dead_letter(source: str, payload: bytes, reason: str) -> DeadLetter:
@@ -120,7 +119,7 @@ def alarm_raise(*, device: Device, reading: Reading, source: str, detail: str = 
     alarm = Alarm.objects.create(
         elder=device.elder,
         device=device,
-        reading=reading,
+        message_id=reading.message_id,
         source=source,
         detail=detail,
         region_id=device.elder.residence_id,
@@ -135,103 +134,148 @@ def alarm_raise(*, device: Device, reading: Reading, source: str, detail: str = 
 @transaction.atomic
 def store(messages: list[Message], *, received_at: dt.datetime | None = None) -> list[Outcome]:
     """Persist a batch in one transaction (readings, alarms, devices' last seen); committed when this
-    returns, so the caller may then acknowledge every message to its device."""
+    returns, so the caller may then acknowledge every message to its device. One outcome per message,
+    in order."""
     received_at = received_at or timezone.now()
-    # Only what the batch needs of each device (no elder rows: their encrypted fields cost a decryption each).
-    devices = _devices({m.serial for m in messages})
-    outcomes: list[Outcome] = []
-    fresh: list[tuple[Message, int]] = []
-    seen_in_batch: set[tuple[int, str]] = set()
-    # On PostgreSQL the insert itself says what was new (RETURNING); elsewhere look first.
-    known = (
-        set() if connection.vendor == "postgresql" else _known({(devices[m.serial], m.message_id) for m in messages if m.serial in devices})
-    )
+    plain = [m for m in messages if m.kind not in ALARM_KINDS]
+    unknown, added = (_store_plain_postgres if connection.vendor == "postgresql" else _store_plain)(plain, received_at)
+    outcomes = []
     for m in messages:
-        device = devices.get(m.serial)
-        if device is None:
-            outcomes.append(Outcome(m.serial, m.message_id, "rejected", "未登记的设备 / unknown device"))
-            continue
-        key = (device, m.message_id)
-        if key in known or key in seen_in_batch:
+        if m.kind in ALARM_KINDS:
+            outcomes.append(_store_alarm(m, received_at))
+        elif m.serial in unknown:
+            outcomes.append(Outcome(m.serial, m.message_id, "rejected", UNKNOWN_DEVICE))
+        elif (key := (m.serial, m.at, m.message_id)) in added:
+            added.discard(key)  # a second copy in the same batch is a duplicate
+            outcomes.append(Outcome(m.serial, m.message_id, "stored"))
+        else:
             outcomes.append(Outcome(m.serial, m.message_id, "duplicate"))
-            continue
-        seen_in_batch.add(key)
-        fresh.append((m, device))
-    plain = [(d, m.message_id, m.kind, m.value, m.at, received_at) for m, d in fresh if m.kind not in ALARM_KINDS]
-    # COPY on PostgreSQL. The unique constraint keeps one row whoever inserts first (another consumer,
-    # an earlier delivery): on PostgreSQL the rows this insert added come back, the rest were there.
-    fields = ["device", "message_id", "kind", "value", "at", "received_at"]
-    if connection.vendor == "postgresql":
-        added = set(insert_new(Reading, fields, plain, returning=("device_id", "message_id")))
-    else:
-        insert_new(Reading, fields, plain)
-        added = {(row[0], row[1]) for row in plain}
-    for m, device in fresh:
-        if m.kind not in ALARM_KINDS:
-            outcomes.append(Outcome(m.serial, m.message_id, "stored" if (device, m.message_id) in added else "duplicate"))
-            continue
-        try:
-            with transaction.atomic():
-                full = Device.objects.select_related("elder").only("serial", "kind", "elder__residence_id").get(pk=device)
-                reading = Reading.objects.create(
-                    device=full, message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at
-                )
-                alarm = alarm_raise(device=full, reading=reading, source=ALARM_KINDS[m.kind])
-        except IntegrityError:
-            outcomes.append(Outcome(m.serial, m.message_id, "duplicate"))
-            continue
-        outcomes.append(Outcome(m.serial, m.message_id, "stored", alarm_id=alarm.pk))
-    latest: dict[int, tuple[dt.datetime, int | None]] = {}
-    for m, device in fresh:
-        at, battery = latest.get(device, (None, None))
-        if at is None or m.at > at:
-            latest[device] = (m.at, m.battery if m.battery is not None else battery)
-    _advance_last_seen(latest)
     return outcomes
 
 
-def _devices(serials: set[str]) -> dict[str, int]:
-    """Serial → id of the devices in use. On PostgreSQL one array parameter, not a thousand."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"SELECT serial, id FROM {connection.ops.quote_name(Device._meta.db_table)} WHERE serial = ANY(%s) AND status <> %s",
-                [list(serials), DeviceStatus.REMOVED],
-            )
-            return dict(cursor.fetchall())
-    return dict(Device.objects.filter(serial__in=serials).exclude(status=DeviceStatus.REMOVED).values_list("serial", "pk"))
-
-
-def _known(pairs: set[tuple[int, str]]) -> set[tuple[int, str]]:
-    """The (device, message id) pairs already stored (where the insert cannot say: not PostgreSQL)."""
-    if not pairs:
-        return set()
-    devices = {d for d, _ in pairs}
-    found = Reading.objects.filter(device_id__in=devices, message_id__in={m for _, m in pairs}).values_list("device_id", "message_id")
-    return set(found) & pairs
-
-
+UNKNOWN_DEVICE = "未登记的设备 / unknown device"
 # "Last seen" is for noticing silent devices (hours): it moves in steps of at least this much, which
 # spares a row update for most readings of a meter that reports every few minutes (platform default).
 LAST_SEEN_STEP = dt.timedelta(seconds=getattr(settings, "ELDERCARE_LAST_SEEN_STEP_SECONDS", 600))
 
+# PostgreSQL: the batch is copied into a temporary table, then one statement finds the devices,
+# inserts what is new (the primary key turns repeats away) and moves devices' last seen forward.
+# Last seen skips rows another consumer holds (it is moving them anyway): no waits, no deadlocks.
+_BATCH_TABLE = (
+    "CREATE TEMP TABLE IF NOT EXISTS ingest_batch (serial text, message_id text, kind text, value double precision, "
+    "at timestamptz, battery smallint) ON COMMIT DELETE ROWS"
+)
+_STORE_BATCH = """
+WITH batch AS MATERIALIZED (
+    SELECT d.id AS device_id, b.serial, b.message_id, b.kind, b.value, b.at, b.battery
+    FROM ingest_batch b JOIN {device} d ON d.serial = b.serial AND d.status <> %(removed)s
+), added AS (
+    INSERT INTO {reading} (device_id, message_id, kind, value, at, received_at)
+    SELECT device_id, message_id, kind, value, at, %(received_at)s FROM batch
+    ON CONFLICT DO NOTHING
+    RETURNING device_id, at, message_id
+), newest AS MATERIALIZED (
+    SELECT device_id, max(at) AS at, (array_agg(battery ORDER BY at DESC) FILTER (WHERE battery IS NOT NULL))[1] AS battery
+    FROM batch GROUP BY device_id
+), seen AS (
+    UPDATE {device} d SET last_seen = GREATEST(d.last_seen, n.at),
+        battery = CASE WHEN d.last_seen IS NULL OR n.at >= d.last_seen THEN COALESCE(n.battery, d.battery) ELSE d.battery END
+    FROM newest n
+    WHERE d.id = n.device_id AND d.id IN (
+        SELECT s.id FROM {device} s JOIN newest m ON m.device_id = s.id
+        WHERE s.last_seen IS NULL OR s.last_seen <= m.at - %(step)s
+           OR (m.battery IS DISTINCT FROM s.battery AND m.battery IS NOT NULL AND m.at >= s.last_seen)
+        FOR NO KEY UPDATE OF s SKIP LOCKED
+    )
+)
+SELECT b.serial, a.at, a.message_id FROM added a JOIN (SELECT DISTINCT device_id, serial FROM batch) b USING (device_id)
+UNION ALL
+SELECT DISTINCT i.serial, NULL::timestamptz, NULL::text FROM ingest_batch i WHERE NOT EXISTS (SELECT FROM batch WHERE batch.serial = i.serial)
+"""
 
-def _advance_last_seen(latest: dict[int, tuple[dt.datetime, int | None]]) -> None:
-    """Move each device's last seen (and battery) forward to its newest event, never back, and only
-    when it moves by at least LAST_SEEN_STEP."""
-    if not latest:
-        return
-    if connection.vendor == "postgresql":
-        ids = list(latest)
-        table = connection.ops.quote_name(Device._meta.db_table)
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"UPDATE {table} AS d SET last_seen = v.at, battery = COALESCE(v.battery, d.battery) "
-                "FROM unnest(%s::bigint[], %s::timestamptz[], %s::smallint[]) AS v(id, at, battery) "
-                "WHERE d.id = v.id AND (d.last_seen IS NULL OR d.last_seen <= v.at - %s)",
-                [ids, [latest[i][0] for i in ids], [latest[i][1] for i in ids], LAST_SEEN_STEP],
+
+def _store_plain_postgres(plain: list[Message], received_at: dt.datetime) -> tuple[set[str], set[tuple]]:
+    """Store readings that raise no alarm; the unknown serials, and (serial, at, msg_id) of what was new."""
+    if not plain:
+        return set(), set()
+    qn = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(_BATCH_TABLE)
+        cursor.execute("DELETE FROM ingest_batch")  # emptied at each commit; this is for a store inside a longer transaction
+        with cursor.cursor.copy("COPY ingest_batch (serial, message_id, kind, value, at, battery) FROM STDIN") as copy:
+            for m in plain:
+                copy.write_row(m[:2] + (m.kind, m.value, m.at, m.battery))
+        sql = _STORE_BATCH.format(device=qn(Device._meta.db_table), reading=qn(Reading._meta.db_table))
+        cursor.execute(sql, {"removed": DeviceStatus.REMOVED, "received_at": received_at, "step": LAST_SEEN_STEP})
+        rows = cursor.fetchall()
+    unknown = {serial for serial, at, _ in rows if at is None}
+    return unknown, {row for row in rows if row[1] is not None}
+
+
+def _store_plain(plain: list[Message], received_at: dt.datetime) -> tuple[set[str], set[tuple]]:
+    """The same with the ORM (SQLite: a single writer, so looking first is enough)."""
+    if not plain:
+        return set(), set()
+    devices = dict(
+        Device.objects.filter(serial__in={m.serial for m in plain}).exclude(status=DeviceStatus.REMOVED).values_list("serial", "pk")
+    )
+    unknown = {m.serial for m in plain} - set(devices)
+    ids = {pk: serial for serial, pk in devices.items()}
+    known = {
+        (ids[d], at, mid)
+        for d, at, mid in Reading.objects.filter(device_id__in=ids, message_id__in={m.message_id for m in plain}).values_list(
+            "device_id", "at", "message_id"
+        )
+    }
+    added: dict[tuple, Message] = {}
+    for m in plain:
+        key = (m.serial, m.at, m.message_id)
+        if m.serial in devices and key not in known and key not in added:
+            added[key] = m
+    Reading.objects.bulk_create(
+        Reading(device_id=devices[m.serial], message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at)
+        for m in added.values()
+    )
+    newest: dict[str, Message] = {}
+    for m in plain:
+        if m.serial in devices and (m.serial not in newest or m.at > newest[m.serial].at):
+            newest[m.serial] = m
+    for serial, m in newest.items():
+        _seen(devices[serial], m.at, m.battery)
+    return unknown, set(added)
+
+
+def _seen(device_id: int, at: dt.datetime, battery: int | None) -> None:
+    """Move a device's last seen forward (never back) by at least LAST_SEEN_STEP; take the battery
+    level of a message no older than last seen."""
+    moment = Value(at, DateTimeField())
+    stale = Q(last_seen__isnull=True) | Q(last_seen__lte=at - LAST_SEEN_STEP)
+    fields = {"last_seen": Greatest(Coalesce("last_seen", moment), moment)}
+    if battery is not None:
+        newer = Q(last_seen__isnull=True) | Q(last_seen__lte=at)
+        stale |= newer & (~Q(battery=battery) | Q(battery__isnull=True))
+        fields["battery"] = Case(When(newer, then=Value(battery)), default="battery", output_field=Device._meta.get_field("battery"))
+    Device.objects.filter(stale, pk=device_id).update(**fields)
+
+
+def _store_alarm(m: Message, received_at: dt.datetime) -> Outcome:
+    """A button press, a fall, smoke: the reading and its alarm, each its own savepoint (few, and never batched away)."""
+    device = (
+        Device.objects.select_related("elder")
+        .only("serial", "kind", "elder__residence_id")
+        .exclude(status=DeviceStatus.REMOVED)
+        .filter(serial=m.serial)
+        .first()
+    )
+    if device is None:
+        return Outcome(m.serial, m.message_id, "rejected", UNKNOWN_DEVICE)
+    try:
+        with transaction.atomic():
+            reading = Reading.objects.create(
+                device=device, message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at
             )
-        return
-    for pk, (at, battery) in latest.items():
-        fields = {"last_seen": at} | ({"battery": battery} if battery is not None else {})
-        Device.objects.filter(Q(last_seen__isnull=True) | Q(last_seen__lte=at - LAST_SEEN_STEP), pk=pk).update(**fields)
+            alarm = alarm_raise(device=device, reading=reading, source=ALARM_KINDS[m.kind])
+    except IntegrityError:
+        return Outcome(m.serial, m.message_id, "duplicate")
+    _seen(device.pk, m.at, m.battery)
+    return Outcome(m.serial, m.message_id, "stored", alarm_id=alarm.pk)

@@ -10,10 +10,10 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import connection, transaction
-from django.db.models import Count, Max, Min, Sum
+from django.db.models import Count, Exists, Max, Min, OuterRef, Sum
 from django.utils import timezone
 
-from .models import DailyUsage, Reading
+from .models import Alarm, DailyUsage, Reading
 
 RETENTION_DAYS = getattr(settings, "ELDERCARE_READING_RETENTION_DAYS", 90)
 
@@ -32,7 +32,7 @@ def readings_rollup(day: dt.date) -> int:
     rows = (
         Reading.objects.filter(at__gte=start, at__lt=end)
         .values("device_id", "kind")
-        .annotate(n=Count("pk"), total=Sum("value"), first=Min("at"), last=Max("at"))
+        .annotate(n=Count("message_id"), total=Sum("value"), first=Min("at"), last=Max("at"))
     )
     made = [
         DailyUsage(
@@ -52,7 +52,8 @@ def readings_purge(*, today: dt.date | None = None, days: int = RETENTION_DAYS) 
     if rolled is None:
         return 0
     cutoff = min(cutoff, _bounds(rolled)[1])
-    old = Reading.objects.filter(at__lt=cutoff, alarm__isnull=True)
+    behind_alarm = Alarm.objects.filter(device_id=OuterRef("device_id"), raised_at=OuterRef("at"), message_id=OuterRef("message_id"))
+    old = Reading.objects.filter(at__lt=cutoff).exclude(Exists(behind_alarm))
     if connection.vendor == "postgresql":
         deleted = old._raw_delete(old.db)  # no signals, no per-row cascade look-ups: readings have no dependants but alarms
     else:

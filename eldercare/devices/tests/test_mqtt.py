@@ -99,9 +99,10 @@ def _device(broker, serial: str) -> DeviceClient:
 def test_duplicates_late_messages_and_bad_payloads(home, broker, consumer):
     button, water = _device(broker, "BTN-0001"), _device(broker, "WTR-0001")
     try:
-        assert button.send(msg("m1"))["status"] == "stored"
+        press = msg("m1")
+        assert button.send(press)["status"] == "stored"
         button.acks.clear()
-        assert button.send(msg("m1"))["status"] == "duplicate"  # a retry the device made after a lost ack
+        assert button.send(press)["status"] == "duplicate"  # a retry the device made after a lost ack
         assert water.send(msg("w2", "water", minutes_ago=1, value=5.0))["status"] == "stored"
         assert water.send(msg("w1", "water", minutes_ago=90, value=1.0))["status"] == "stored"  # late
         bad = water.send(b'{"msg_id": "w3", "kind": "teleport", "ts": 0}', msg_id="w3")
