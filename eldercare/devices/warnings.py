@@ -15,7 +15,7 @@ from pathlib import Path
 
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max, Q, Sum
-from django.db.models.functions import TruncDate
+from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
@@ -27,6 +27,7 @@ from .models import Alarm, AlarmEvent, AlarmSource, Device, DeviceKind, DeviceSt
 RULES = Path(__file__).parent / "rules.yaml"
 KINDS = {"no_activity", "gas_without_water", "silent", "baseline"}
 COUNTED = {DeviceKind.DOOR, DeviceKind.MOTION}  # events that count by happening, not by a value
+MEASURES = ("total", "active_hours")
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,7 @@ class Rule:
     days: int = 0
     min_days: int = 0
     share: float = 0.0
+    measure: str = "total"  # baseline: a day's total use, or its active hours (clock hours with use)
 
 
 def _clock(node: Node, key: str, default: str) -> dt.time | None:
@@ -91,6 +93,7 @@ def load_rules(path: Path = RULES) -> tuple[tuple[str, ...], tuple[Rule, ...]]:
             days=int(_number(node, "days")),
             min_days=int(_number(node, "min_days")),
             share=_number(node, "share"),
+            measure=node.one_of("measure", MEASURES, "baseline measure") if node.has("measure") else "total",
         )
         needed = {"no_activity": ("hours",), "gas_without_water": ("minutes",), "silent": ("hours",), "baseline": ("days", "share")}[kind]
         for key in needed:
@@ -147,7 +150,7 @@ def _gas_without_water(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     homes = _homes(applies)
     gas = Reading.objects.filter(device__kind=DeviceKind.GAS, value__gt=0, at__gte=since, device__elder__in=homes)
     # Gas in use over the whole span: use readings at its start and its end (meters report every few minutes).
-    counts = gas.values("device__elder_id").annotate(n=Count("pk")).values_list("device__elder_id", "n")
+    counts = gas.values("device__elder_id").annotate(n=Count("message_id")).values_list("device__elder_id", "n")
     early = set(gas.filter(at__lt=since + dt.timedelta(minutes=rule.minutes / 4)).values_list("device__elder_id", flat=True))
     late = set(gas.filter(at__gte=now - dt.timedelta(minutes=rule.minutes / 4)).values_list("device__elder_id", flat=True))
     water = set(
@@ -178,17 +181,24 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
+def _day_measure(rule: Rule):
+    """What a day comes to: its active hours (distinct clock hours with use), or the meters' total
+    use, or the number of door/motion events."""
+    if rule.measure == "active_hours":
+        return Count(TruncHour("at", tzinfo=timezone.get_current_timezone()), distinct=True)
+    return Sum("value") if all(d not in COUNTED for d in rule.devices) else Count("message_id")
+
+
 def baseline_usual(rule: Rule, elder_ids, day: dt.date) -> dict[int, tuple[float, int]]:
     """Elder id → (the usual day's use over the `days` before `day`, days with data)."""
     start, _ = _day_bounds(day - dt.timedelta(days=rule.days))
     end, _ = _day_bounds(day)
-    metered = all(d not in COUNTED for d in rule.devices)
-    # One row per elder and (Asia/Shanghai) day, summed by the database.
+    # One row per elder and (Asia/Shanghai) day, measured by the database.
     per_day = (
         Reading.objects.filter(_use(rule.devices), device__elder_id__in=elder_ids, at__gte=start, at__lt=end)
         .annotate(day=TruncDate("at", tzinfo=timezone.get_current_timezone()))
         .values("device__elder_id", "day")
-        .annotate(total=Sum("value") if metered else Count("pk"))
+        .annotate(total=_day_measure(rule))
         .values_list("device__elder_id", "total")
     )
     totals: dict[int, list[float]] = {}
@@ -206,19 +216,36 @@ def _baseline(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     )
     usual = baseline_usual(rule, elder_ids, day)
     start, end = _day_bounds(day)
-    metered = all(d not in COUNTED for d in rule.devices)
     that_day = Reading.objects.filter(_use(rule.devices), device__elder_id__in=elder_ids, at__gte=start, at__lt=end).values(
         "device__elder_id"
     )
-    totals = dict(that_day.annotate(t=Sum("value") if metered else Count("pk")).values_list("device__elder_id", "t"))
+    totals = dict(that_day.annotate(t=_day_measure(rule)).values_list("device__elder_id", "t"))
     found = {}
     for elder_id, (mean, days) in usual.items():
         if days < rule.min_days or mean <= 0:
             continue
         used = float(totals.get(elder_id) or 0)
         if used < rule.share * mean:
-            found[elder_id] = f"{day:%m-%d}用量{used:g}，平日约{mean:.1f}（近{days}天均值）"
+            if rule.measure == "active_hours":
+                found[elder_id] = f"{day:%m-%d}有活动的时段{used:g}个小时，平日约{mean:.1f}个（近{days}天均值）"
+            else:
+                found[elder_id] = f"{day:%m-%d}用量{used:g}，平日约{mean:.1f}（近{days}天均值）"
     return found
+
+
+def _open_visits(rule: Rule, caught: dict[int, str], residence: dict[int, int], now: dt.datetime) -> list[EarlyWarning]:
+    """Visit warnings in one insert (a first sweep over newly installed devices may open thousands).
+    A warning another sweep opened meanwhile is skipped by the one-open constraint."""
+    before = EarlyWarning.objects.aggregate(m=Max("pk"))["m"] or 0
+    EarlyWarning.objects.bulk_create(
+        [
+            EarlyWarning(elder_id=e, rule=rule.id, detail=d[:300], action=rule.action, region_id=residence[e], created_at=now)
+            for e, d in caught.items()
+        ],
+        batch_size=5_000,
+        ignore_conflicts=True,
+    )
+    return list(EarlyWarning.objects.filter(pk__gt=before, rule=rule.id, created_at=now))  # this sweep's
 
 
 CHECKS = {"no_activity": _no_activity, "gas_without_water": _gas_without_water, "silent": _silent, "baseline": _baseline}
@@ -238,9 +265,11 @@ def warnings_sweep(*, now: dt.datetime | None = None) -> list[EarlyWarning]:
             EarlyWarning.objects.filter(rule=rule.id, status="open", elder_id__in=list(caught)).values_list("elder_id", flat=True)
         )
         residence = dict(Elder.objects.filter(pk__in=list(caught)).values_list("pk", "residence_id"))
-        for elder_id, detail in caught.items():
-            if elder_id in already:
-                continue
+        new = {elder_id: detail for elder_id, detail in caught.items() if elder_id not in already}
+        if rule.action == "visit":
+            opened += _open_visits(rule, new, residence, now)
+            continue
+        for elder_id, detail in new.items():
             try:
                 with transaction.atomic():
                     alarm = None

@@ -44,6 +44,7 @@ def test_the_rules_are_data():
     applies, rules = load_rules()
     assert "alone" in applies
     assert {r.kind for r in rules} == {"no_activity", "gas_without_water", "silent", "baseline"}
+    assert {r.measure for r in rules if r.kind == "baseline"} == {"total", "active_hours"}
     assert RULES["no_water_daytime"].hours == 8
 
 
@@ -171,3 +172,75 @@ def test_warnings_are_listed_and_closed_by_the_region(client, house, personas, c
     assert again.status_code == 422
     client.force_login(testing.user("worker-far", Role.COMMUNITY_WORKER, city.community_far))
     assert client.post(f"/api/devices/warnings/{listed[0]['id']}/close", {"note": "x"}, content_type="application/json").status_code == 404
+
+
+def _active_day(door, day_noon: dt.datetime, hours: int) -> None:
+    """Door events in `hours` distinct clock hours of that day (two in each), from 07:10 on."""
+    morning = day_noon - dt.timedelta(hours=5) + dt.timedelta(minutes=10)
+    for h in range(hours):
+        reading(door, "door", morning + dt.timedelta(hours=h))
+        reading(door, "door", morning + dt.timedelta(hours=h, minutes=20))
+
+
+def test_a_day_of_far_fewer_active_hours_than_usual(house):
+    # The learned activity baseline: a home usually active 12 clock hours a day, yesterday only 5.
+    # Not the events that count (two in each hour) but the hours that show any.
+    elder, water, door, *_ = house
+    Reading.objects.filter(device=door).delete()
+    for back in range(2, 12):
+        _active_day(door, NOON - dt.timedelta(days=back), 12)
+    _active_day(door, NOON - dt.timedelta(days=1), 5)  # 5 < 0.5 × 12
+    assert RULES["unusual_activity_day"].measure == "active_hours"
+    assert "unusual_activity_day" in fired()
+    warning = EarlyWarning.objects.get(rule="unusual_activity_day")
+    assert "5个小时" in warning.detail and "平日约12.0" in warning.detail and warning.action == "visit"
+
+
+def test_a_day_at_half_the_usual_active_hours_is_not_flagged(house):
+    elder, water, door, *_ = house
+    Reading.objects.filter(device=door).delete()
+    for back in range(2, 12):
+        _active_day(door, NOON - dt.timedelta(days=back), 12)
+    _active_day(door, NOON - dt.timedelta(days=1), 6)  # exactly half: the rule wants fewer
+    assert "unusual_activity_day" not in fired()
+
+
+def test_the_activity_baseline_needs_a_week_of_days(house):
+    elder, water, door, *_ = house
+    Reading.objects.filter(device=door).delete()
+    for back in range(2, 8):  # six days of data, the rule wants seven
+        _active_day(door, NOON - dt.timedelta(days=back), 12)
+    _active_day(door, NOON - dt.timedelta(days=1), 1)
+    assert "unusual_activity_day" not in fired()
+
+
+def test_a_first_sweep_opens_many_visits_at_once_and_only_once(house, city):
+    from eldercare.core import testing
+    from eldercare.elders.models import LivingStatus
+
+    for i in range(30):
+        elder = testing.elder(residence=city.community, name=f"独居{i}", living_status=LivingStatus.ALONE)
+        Device.objects.create(serial=f"NEW-{i:03d}", kind="water", elder=elder, installed_at=NOON - dt.timedelta(days=2))
+    first = [w for w in warnings_sweep(now=NOON) if w.rule == "device_silent"]
+    assert len(first) == 30 and len({w.elder_id for w in first}) == 30
+    assert [w for w in warnings_sweep(now=NOON + dt.timedelta(minutes=5)) if w.rule == "device_silent"] == []
+    assert EarlyWarning.objects.filter(rule="device_silent", status="open").count() == 30
+
+
+@pytest.mark.parametrize(
+    ("rule", "complaint"),
+    [
+        ("{id: x, name: x, kind: baseline, devices: [door], days: 28, share: 0.5, measure: loudness, action: visit}", "measure"),
+        ("{id: x, name: x, kind: baseline, devices: [door], days: 28, share: 0, action: visit}", "share"),
+        ("{id: x, name: x, kind: silent, hours: 24, action: shout}", "action"),
+        ("{id: x, name: x, kind: no_activity, devices: [teleporter], hours: 8, action: visit}", "teleporter"),
+    ],
+)
+def test_a_broken_rules_file_names_the_entry(tmp_path, rule, complaint):
+    from eldercare.core.datafiles import DataFileError
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"source: test\napplies_to: [alone]\nrules:\n  - {rule}\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_rules(path)
+    assert "rules.yaml" in str(caught.value) and complaint in str(caught.value)
