@@ -16,12 +16,12 @@ the consumer recognises. Nothing here is lost by a broker restart or a consumer 
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import time
 import uuid
 
+import orjson
 import paho.mqtt.client as mqtt
 from django.db import InterfaceError, OperationalError, connection, connections
 
@@ -126,9 +126,9 @@ class Consumer:
             return False
         gateway, serial, msg_id = _gateway(msg.topic), _serial(msg.topic), _msg_id(msg.payload)
         if gateway is not None:
-            client.publish(gateway_ack_topic(gateway), json.dumps({"status": "rejected", "reason": reason}), qos=1)
+            client.publish(gateway_ack_topic(gateway), orjson.dumps({"status": "rejected", "reason": reason}), qos=1)
         elif serial and msg_id:
-            client.publish(ack_topic(serial), json.dumps({"msg_id": msg_id, "status": "rejected", "reason": reason}), qos=1)
+            client.publish(ack_topic(serial), orjson.dumps({"msg_id": msg_id, "status": "rejected", "reason": reason}), qos=1)
         return True
 
     def _handle(self, client, msg) -> None:
@@ -143,13 +143,13 @@ class Consumer:
             dead_letter(msg.topic, msg.payload, str(exc))
             msg_id = _msg_id(msg.payload)
             if serial and msg_id:
-                client.publish(ack_topic(serial), json.dumps({"msg_id": msg_id, "status": "rejected", "reason": str(exc)}), qos=1)
+                client.publish(ack_topic(serial), orjson.dumps({"msg_id": msg_id, "status": "rejected", "reason": str(exc)}), qos=1)
             return
         for outcome in store(messages):
             body = {"msg_id": outcome.message_id, "status": outcome.status}
             if outcome.reason:
                 body["reason"] = outcome.reason
-            client.publish(ack_topic(outcome.serial), json.dumps(body), qos=1)
+            client.publish(ack_topic(outcome.serial), orjson.dumps(body), qos=1)
 
     def _gateway_batch(self, client, gateway: str, msg) -> None:
         """A gateway's list of messages, stored in one transaction and acknowledged in one reply."""
@@ -157,11 +157,11 @@ class Consumer:
             messages = parse(msg.payload)
         except Rejected as exc:
             dead_letter(msg.topic, msg.payload, str(exc))
-            client.publish(gateway_ack_topic(gateway), json.dumps({"status": "rejected", "reason": str(exc)}), qos=1)
+            client.publish(gateway_ack_topic(gateway), orjson.dumps({"status": "rejected", "reason": str(exc)}), qos=1)
             return
         outcomes = store(messages)
         body = [{"device": o.serial, "msg_id": o.message_id, "status": o.status} for o in outcomes]
-        client.publish(gateway_ack_topic(gateway), json.dumps(body), qos=1)
+        client.publish(gateway_ack_topic(gateway), orjson.dumps(body), qos=1)
 
     def _connect(self) -> None:
         if self.share:
@@ -199,7 +199,7 @@ def lanes(host: str, port: int, client_id: str, share: str | None = None) -> lis
 
 def _msg_id(payload: bytes) -> str | None:
     try:
-        value = json.loads(payload).get("msg_id")
+        value = orjson.loads(payload).get("msg_id")
     except (ValueError, AttributeError, UnicodeDecodeError):
         return None
     return value if isinstance(value, str) else None
@@ -219,7 +219,7 @@ class DeviceClient:
 
     def _on_ack(self, client, userdata, msg):
         try:
-            body = json.loads(msg.payload)
+            body = orjson.loads(msg.payload)
         except ValueError:
             return
         with self._arrived:
@@ -237,7 +237,7 @@ class DeviceClient:
 
     def send(self, message: dict | bytes, *, msg_id: str | None = None, timeout: float = 30.0) -> dict | None:
         """Publish and repeat every `retry_seconds` until acknowledged; the acknowledgement, or None."""
-        payload = message if isinstance(message, bytes) else json.dumps(message).encode()
+        payload = message if isinstance(message, bytes) else orjson.dumps(message)
         msg_id = msg_id or (message.get("msg_id") if isinstance(message, dict) else None)
         deadline = time.monotonic() + timeout
         with self._arrived:

@@ -53,6 +53,7 @@ def test_a_gateway_batch(home):
     [
         (b"\xff\xfe", "UTF-8"),
         (b"{not json", "JSON"),
+        (b'{"msg_id": "x", "kind": "water", "ts": "2026-01-01T00:00:00+08:00", "value": NaN}', "JSON"),  # not a reading
         (b"[1, 2]", "JSON"),
         (json.dumps({"msg_id": "x", "kind": "teleport", "ts": "2026-01-01T00:00:00+08:00"}).encode(), "kind"),
         (json.dumps({"msg_id": "x", "kind": "button", "ts": "2026-01-01T00:00:00"}).encode(), "时区"),
