@@ -1,13 +1,13 @@
 """Reading device messages, whatever way they come (MQTT, an HTTP gateway), into the database.
 
 The wire format (docs/devices.md): a JSON object
-    {"msg_id": "<unique per device>", "ts": "<ISO 8601 with offset> | <epoch milliseconds>",
+    {"msg_id": "<the device's id for it>", "ts": "<ISO 8601 with offset> | <epoch milliseconds>",
      "kind": "button|fall|smoke|water|gas|door|motion|bed_exit|heartbeat",
      "value": <number, optional>, "battery": <0-100, optional>, "device": "<serial, optional on MQTT>"}
 on the topic `eldercare/devices/<serial>/up`, or a list of them (each with "device") from a gateway.
 
-`store` is idempotent by (device, msg_id): a message seen before is reported a duplicate and
-changes nothing. Event time (`ts`) is kept apart from arrival time; a device's "last seen" only
+`store` is idempotent by (device, ts, msg_id), the readings' primary key: a message seen before (a
+device repeats a message unchanged) is reported a duplicate and changes nothing. Event time (`ts`) is kept apart from arrival time; a device's "last seen" only
 moves forward, so a late message cannot make a live device look silent. What cannot be read is
 kept as a dead letter with the reason.
 """
