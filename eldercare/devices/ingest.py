@@ -24,9 +24,9 @@ from django.db.models import Case, DateTimeField, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Alarm, AlarmEvent, AlarmSource, DeadLetter, Device, DeviceStatus, Reading
+from .models import Alarm, AlarmEvent, AlarmSource, DeadLetter, Device, DeviceStatus, Event, Reading
 
-KINDS = {"button", "fall", "smoke", "water", "gas", "door", "motion", "bed_exit", "heartbeat"}
+KINDS = set(Event.values)
 ALARM_KINDS = {"button": AlarmSource.BUTTON, "fall": AlarmSource.FALL, "smoke": AlarmSource.SMOKE}
 MAX_FUTURE = dt.timedelta(minutes=5)  # device clocks drift; further ahead is a broken clock
 ACK_SECONDS = getattr(settings, "ELDERCARE_ALARM_ACK_SECONDS", 120)  # platform default: escalate after 2 minutes

@@ -28,6 +28,20 @@ class DeviceKind(models.TextChoices):
     BED = "bed", _("护理床传感器")
 
 
+class Event(models.TextChoices):
+    """What a device message reports (its `kind` on the wire); the first three raise an alarm."""
+
+    BUTTON = "button", _("按下呼叫")
+    FALL = "fall", _("跌倒")
+    SMOKE = "smoke", _("烟雾报警")
+    WATER = "water", _("用水")
+    GAS = "gas", _("用气")
+    DOOR = "door", _("开关门")
+    MOTION = "motion", _("有人活动")
+    BED_EXIT = "bed_exit", _("离床")
+    HEARTBEAT = "heartbeat", _("心跳")
+
+
 class DeviceStatus(models.TextChoices):
     ACTIVE = "active", _("在用")
     FAULTY = "faulty", _("故障")
@@ -112,7 +126,7 @@ class Reading(models.Model):
         Device, verbose_name=_("设备"), on_delete=models.CASCADE, related_name="readings", db_constraint=False, db_index=False
     )
     message_id = models.CharField(_("消息编号"), max_length=64)
-    kind = models.CharField(_("事件"), max_length=16)
+    kind = models.CharField(_("事件"), max_length=16, choices=Event.choices)
     value = models.FloatField(_("读数"), null=True, blank=True)
     at = models.DateTimeField(_("发生时间"))
     received_at = models.DateTimeField(_("到达时间"))
