@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from .views import alarms, assessments, elders, entitlements, home, imports, orders, records, regions
+from .views import alarms, assessments, beds, elders, entitlements, home, imports, orders, records, regions
 
 app_name = "console"
 urlpatterns = [
@@ -34,6 +34,9 @@ urlpatterns = [
     path("alarms/", alarms.alarm_board, name="alarm_board"),
     path("alarms/<int:pk>/", alarms.alarm_detail, name="alarm_detail"),
     path("alarms/<int:pk>/act/", alarms.alarm_act, name="alarm_act"),
+    path("beds/", beds.bed_list, name="bed_list"),
+    path("beds/<int:pk>/", beds.bed_detail, name="bed_detail"),
+    path("beds/<int:pk>/records/", beds.bed_record, name="bed_record"),
     path("assessments/", assessments.assessment_list, name="assessment_list"),
     path("assessments/<int:pk>/", assessments.assessment_detail, name="assessment_detail"),
     path("assessments/<int:pk>/answer/", assessments.assessment_answer, name="assessment_answer"),

@@ -17,7 +17,7 @@ from eldercare.elders.selectors import elder_get
 
 from . import alarms, beds, selectors
 from .ingest import Rejected, dead_letter, parse, store
-from .models import Device, DeviceKind, Gateway, HomeCareBed
+from .models import Device, DeviceKind, Gateway
 
 router = Router(tags=["devices"])
 
@@ -236,8 +236,18 @@ def _bed(b) -> dict:
     return {
         **{k: getattr(b, k) for k in ("elder_id", "provider_id", "contract_number", "starts", "ends", "equipment")},
         "id": b.pk,
-        "records": list(b.records.values("kind", "on", "note")),
+        "records": [{"kind": r.kind, "on": r.on, "note": r.note} for r in b.records.all()],
     }
+
+
+@router.get("/beds", response=list[BedOut], summary="家庭养老床位 / home care beds (the region's, or a provider's own)")
+def bed_list(request):
+    return [_bed(b) for b in selectors.bed_list(request.auth).prefetch_related("records")]
+
+
+@router.get("/beds/{bed_id}", response=BedOut, summary="床位详情与记录 / a home care bed and its records")
+def bed_detail(request, bed_id: int):
+    return _bed(selectors.bed_get(actor=request.auth, pk=bed_id))
 
 
 @router.post("/beds", response={201: BedOut}, summary="登记家庭养老床位 / register a home care bed")
@@ -259,7 +269,7 @@ def bed_create(request, data: BedIn):
 
 @router.post("/beds/{bed_id}/records", response={201: BedOut}, summary="床位巡检与服务记录 / record an inspection or a service")
 def bed_record(request, bed_id: int, data: BedRecordIn):
-    bed = get_object_or_404(HomeCareBed.objects.select_related("elder", "provider"), pk=bed_id)
+    bed = selectors.bed_get(actor=request.auth, pk=bed_id)
     beds.bed_record_add(actor=request.auth, bed=bed, kind=data.kind, on=data.on, note=data.note)
     return Status(201, _bed(bed))
 

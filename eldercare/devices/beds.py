@@ -37,11 +37,16 @@ def bed_register(*, actor, elder: Elder, provider: Provider, contract_number: st
         )
 
 
+def may_record(actor, bed: HomeCareBed) -> bool:
+    """The contracted provider's admins and the region's staff keep a bed's records."""
+    regional = has_cap(actor, Cap.EDIT_ELDERS) and scope_for(actor).covers_region(bed.elder.residence_id)
+    return regional or manages(actor, bed.provider)
+
+
 @transaction.atomic
 def bed_record_add(*, actor, bed: HomeCareBed, kind: str, on: dt.date, note: str) -> BedRecord:
     """An inspection, a service or a repair: by the contracted provider's people or the region's staff."""
-    regional = has_cap(actor, Cap.EDIT_ELDERS) and scope_for(actor).covers_region(bed.elder.residence_id)
-    if not regional and not manages(actor, bed.provider):
+    if not may_record(actor, bed):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
     if kind not in BedRecord.Kind.values:
         raise ValidationError({"kind": BedRecord.Kind.values})

@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from django.db.models import Case, IntegerField, QuerySet, Value, When
+from django.core.exceptions import PermissionDenied
+from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 
-from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import require, scope_for
+from eldercare.accounts.roles import Cap, ScopeKind
+from eldercare.accounts.scoping import has_cap, require, scope_for
 
-from .models import Alarm, AlarmStatus, Device, Reading
+from .models import Alarm, AlarmStatus, BedRecord, Device, HomeCareBed, Reading
 
 ERR_ALARM_NOT_FOUND = "未找到该告警 / no such alarm"
+ERR_BED_NOT_FOUND = "未找到该床位 / no such home care bed"
 OPEN = (AlarmStatus.RAISED, AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED)
 
 
@@ -78,3 +80,28 @@ def alarm_context(alarm: Alarm) -> tuple[list, list[tuple[Device, Reading | None
     devices = list(Device.objects.filter(elder_id=alarm.elder_id).order_by("kind", "serial"))
     latest = last_readings([d.pk for d in devices])
     return contacts, [(d, latest.get(d.pk)) for d in devices]
+
+
+def beds_visible(actor) -> QuerySet[HomeCareBed]:
+    """Home care beds: the region's for its staff, a provider's own for its admins. Each with the
+    date of its last inspection (oldest first: the beds most in need of one lead)."""
+    beds = HomeCareBed.objects.select_related("elder", "elder__residence", "provider").annotate(
+        last_inspection=Max("records__on", filter=Q(records__kind=BedRecord.Kind.INSPECTION))
+    )
+    scope = scope_for(actor)
+    if has_cap(actor, Cap.VIEW_ALARMS) and scope.kind in (ScopeKind.ALL, ScopeKind.REGION):
+        return beds.filter(scope.q(region_field="elder__residence_id"))
+    if has_cap(actor, Cap.MANAGE_CAREGIVERS):
+        return beds.filter(provider__admins=actor)
+    raise PermissionDenied
+
+
+def bed_list(actor) -> QuerySet[HomeCareBed]:
+    return beds_visible(actor).order_by(F("last_inspection").asc(nulls_first=True), "contract_number")
+
+
+def bed_get(*, actor, pk: int) -> HomeCareBed:
+    bed = beds_visible(actor).filter(pk=pk).first()
+    if bed is None:
+        raise Http404(ERR_BED_NOT_FOUND)
+    return bed

@@ -181,3 +181,63 @@ def test_home_care_beds(client, home, personas, city):
         content_type="application/json",
     )
     assert bad.status_code == 422
+
+
+@pytest.fixture
+def beds_here_and_far(home, city, personas):
+    """A bed in 清波社区 by the provider persona's 清波颐养, and one in 米市巷社区 by another provider."""
+    from eldercare.core import testing
+    from eldercare.devices.models import BedRecord, HomeCareBed
+    from eldercare.services.models import Provider
+    from eldercare.services.tests.conftest import code
+
+    elder, _, _ = home
+    ours = Provider.objects.create(name="清波颐养", credit_code=code("52330102MJ3333333"), region=city.county)
+    ours.admins.add(personas[R.PROVIDER_ADMIN])
+    theirs = Provider.objects.create(name="米市巷护理", credit_code=code("52330105MJ4444444"), region=city.county_b)
+    far_elder = testing.elder(residence=city.community_far, name="赵大爷")
+    here = HomeCareBed.objects.create(
+        elder=elder, provider=ours, contract_number="JTYLCW-1", starts="2026-03-01", equipment=[{"item": "护理床"}]
+    )
+    far = HomeCareBed.objects.create(elder=far_elder, provider=theirs, contract_number="JTYLCW-2", starts="2026-04-01")
+    BedRecord.objects.create(bed=here, kind="inspection", on="2026-10-01", note="完好", by=personas[R.PROVIDER_ADMIN])
+    return here, far
+
+
+def test_who_sees_which_beds(client, personas, beds_here_and_far):
+    here, far = beds_here_and_far
+    seen = {}
+    for role in (R.COMMUNITY_WORKER, R.CIVIL_COUNTY, R.CIVIL_CITY, R.PROVIDER_ADMIN):
+        client.force_login(personas[role])
+        seen[role] = {b["contract_number"] for b in client.get("/api/devices/beds").json()}
+    assert seen[R.COMMUNITY_WORKER] == {"JTYLCW-1"}  # the region's
+    assert seen[R.PROVIDER_ADMIN] == {"JTYLCW-1"}  # its own
+    assert seen[R.CIVIL_CITY] == {"JTYLCW-1", "JTYLCW-2"}
+    client.force_login(personas[R.COMMUNITY_WORKER])
+    assert client.get(f"/api/devices/beds/{far.pk}").status_code == 404
+    detail = client.get(f"/api/devices/beds/{here.pk}").json()
+    assert detail["records"] == [{"kind": "inspection", "on": "2026-10-01", "note": "完好"}]
+    for role in (R.ELDER, R.CAREGIVER):
+        client.force_login(personas[role])
+        assert client.get("/api/devices/beds").status_code == 403
+
+
+def test_the_beds_pages(client, personas, beds_here_and_far):
+    here, far = beds_here_and_far
+    client.force_login(personas[R.CIVIL_CITY])
+    with translation.override("zh-hans"):
+        listing = client.get("/beds/").content.decode()
+    assert listing.index("JTYLCW-2") < listing.index("JTYLCW-1")  # never inspected comes first
+    assert "从未" in listing and "2026-10-01" in listing
+    client.force_login(personas[R.PROVIDER_ADMIN])
+    page = client.get(f"/beds/{here.pk}/").content.decode()
+    assert "护理床" in page and 'name="note"' in page  # the contracted provider may add records
+    done = client.post(f"/beds/{here.pk}/records/", {"kind": "repair", "on": "2026-11-20", "note": "更换扶手螺丝"}, follow=True)
+    assert "更换扶手螺丝" in done.content.decode()
+    assert here.records.filter(kind="repair", note="更换扶手螺丝").exists()
+    empty = client.post(f"/beds/{here.pk}/records/", {"kind": "repair", "on": "2026-11-20", "note": "  "}, follow=True)
+    assert "请填写记录内容" in empty.content.decode() and here.records.count() == 2
+    assert client.get(f"/beds/{far.pk}/").status_code == 404  # another provider's bed
+    client.force_login(personas[R.CENTER_OPERATOR])  # the call desk sees the region's beds, keeps no records
+    assert 'name="note"' not in client.get(f"/beds/{here.pk}/").content.decode()
+    assert client.post(f"/beds/{here.pk}/records/", {"kind": "repair", "on": "2026-11-21", "note": "x"}).status_code == 403
