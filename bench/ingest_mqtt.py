@@ -80,7 +80,7 @@ def main() -> None:
     consumers: list[subprocess.Popen] = []
     try:
         time.sleep(0.5)
-        run(args, port, consumers)
+        run(args, port, consumers, tmp)
     finally:
         for c in consumers:
             c.terminate()
@@ -88,7 +88,7 @@ def main() -> None:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
-def run(args: argparse.Namespace, port: int, consumers: list) -> None:
+def run(args: argparse.Namespace, port: int, consumers: list, tmp: Path) -> None:
     import django
 
     django.setup()
@@ -151,21 +151,26 @@ def run(args: argparse.Namespace, port: int, consumers: list) -> None:
         for t in threads:
             t.join()
 
+    def counter(topic: str, client_id: str) -> tuple:
+        """A bare subscriber that sets its event once it has received a message per batch."""
+        got = {"n": 0}
+        done = threading.Event()
+        client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=client_id)
+
+        def on_message(c, u, m):
+            got["n"] += 1
+            if got["n"] == len(batches):
+                done.set()
+
+        client.on_message = on_message
+        client.on_connect = lambda c, u, f, rc, p: c.subscribe(topic, qos=1)
+        client.connect("127.0.0.1", port)
+        client.loop_start()
+        time.sleep(0.3)
+        return client, done
+
     # Floor 1: a bare subscriber receiving the same batches (no parsing, no database).
-    got = {"n": 0}
-    done = threading.Event()
-    bare = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bare-floor")
-
-    def on_bare(c, u, m):
-        got["n"] += 1
-        if got["n"] == len(batches):
-            done.set()
-
-    bare.on_message = on_bare
-    bare.on_connect = lambda c, u, f, rc, p: c.subscribe("floor/+/up", qos=1)
-    bare.connect("127.0.0.1", port)
-    bare.loop_start()
-    time.sleep(0.3)
+    bare, done = counter("floor/+/up", "bare-floor")
     started = time.perf_counter()
     publish_parallel("floor")
     done.wait(timeout=600)
@@ -202,7 +207,7 @@ def run(args: argparse.Namespace, port: int, consumers: list) -> None:
         consumers.append(
             subprocess.Popen(
                 [sys.executable, str(ROOT / "manage.py"), "devices_consume", "--port", str(port), "--share", "ingest", "--client-id", f"ingest-{i}"],
-                env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                env=env, stdout=subprocess.DEVNULL, stderr=(tmp / f"consumer-{i}.log").open("w"),
             )
         )  # fmt: skip
     # Rules evaluated while the load runs: the production watcher (escalation every 5 s), checking the
@@ -213,6 +218,22 @@ def run(args: argparse.Namespace, port: int, consumers: list) -> None:
             env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
         )
     )  # fmt: skip
+    # The bench's gateways publish each batch once (a real one repeats until acknowledged), and a
+    # broker drops what nobody has subscribed to yet: wait until a consumer answers a probe, as a
+    # gateway would, then give the others a moment to subscribe too.
+    probe_acked = threading.Event()
+    probe = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-probe")
+    probe.on_message = lambda c, u, m: probe_acked.set()
+    probe.on_connect = lambda c, u, f, rc, p: c.subscribe("eldercare/gateways/probe/ack", qos=1)
+    probe.connect("127.0.0.1", port)
+    probe.loop_start()
+    deadline = time.monotonic() + 120
+    while not probe_acked.wait(timeout=1.0):
+        if time.monotonic() > deadline:
+            raise SystemExit("no consumer answered within 2 minutes")
+        probe.publish("eldercare/gateways/probe/up", b"[]", qos=1)
+    probe.disconnect()
+    probe.loop_stop()
     time.sleep(2.0)
 
     latencies: list[float] = []
@@ -229,26 +250,16 @@ def run(args: argparse.Namespace, port: int, consumers: list) -> None:
 
     # Done when every batch is acknowledged: a gateway's acknowledgement is sent after its batch is
     # committed. Counting acknowledgements keeps the bench off the database it is measuring.
-    acked = {"n": 0}
-    all_acked = threading.Event()
-    watcher = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id="bench-acks")
-
-    def on_ack(c, u, m):
-        acked["n"] += 1
-        if acked["n"] == len(batches):
-            all_acked.set()
-
-    watcher.on_message = on_ack
-    watcher.on_connect = lambda c, u, f, rc, p: c.subscribe("eldercare/gateways/+/ack", qos=1)
-    watcher.connect("127.0.0.1", port)
-    watcher.loop_start()
-    time.sleep(0.3)
+    watcher, all_acked = counter("eldercare/gateways/+/ack", "bench-acks")
 
     presser = threading.Thread(target=presses)
     started = time.perf_counter()
     presser.start()
     publish_parallel("eldercare/gateways")
-    all_acked.wait(timeout=3600)
+    if not all_acked.wait(timeout=600):
+        for log in sorted(tmp.glob("consumer-*.log")):
+            print(f"--- {log.name} (last lines)", log.read_text(errors="replace")[-3000:], sep="\n")
+        raise SystemExit("not every batch was acknowledged within 10 minutes")
     ingest = time.perf_counter() - started
     watcher.disconnect()
     watcher.loop_stop()
