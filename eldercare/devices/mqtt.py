@@ -16,6 +16,7 @@ the consumer recognises. Nothing here is lost by a broker restart or a consumer 
 
 from __future__ import annotations
 
+import itertools
 import logging
 import threading
 import time
@@ -31,6 +32,7 @@ log = logging.getLogger("eldercare.devices")
 UP = "eldercare/devices/+/up"
 GATEWAY_UP = "eldercare/gateways/+/up"  # a gateway's batch: a JSON list, each message naming its device
 RETRY_FIRST_PAUSE, RETRY_MAX_PAUSE = 0.2, 5.0  # seconds between tries to store a message while the database is away
+RETRY_BEFORE_BLAME = 5  # failed tries, with the database answering, before a message is taken for the cause
 
 
 def up_topic(serial: str) -> str:
@@ -95,73 +97,63 @@ class Consumer:
         # new connection, with growing pauses, in order, and acknowledged only once stored; if this
         # takes longer than the keep-alive, the broker drops the session and delivers it again.
         pause = RETRY_FIRST_PAUSE
-        while True:
+        for attempt in itertools.count(1):
             try:
                 self._handle(client, msg)
                 break
-            except (OperationalError, InterfaceError):
-                log.warning("database unavailable; message on %s kept unacknowledged, retrying in %.1f s", msg.topic, pause, exc_info=True)
+            except (OperationalError, InterfaceError) as exc:
                 connection.close()
-                if self._stopping.wait(pause):
-                    return  # stopping: unacknowledged, so the broker delivers it again
-                pause = min(pause * 2, RETRY_MAX_PAUSE)
-            except Exception as exc:  # a fault of ours with this message: kept for review, never dropped
-                log.exception("device message could not be handled; kept as a dead letter (topic %s)", msg.topic)
-                if not self._keep(client, msg, exc):
-                    return
-                break
+                if attempt >= RETRY_BEFORE_BLAME and _database_answers():
+                    fault = exc  # the database is there, yet this message keeps failing: it is the message
+                else:
+                    log.warning(
+                        "database unavailable; message on %s kept unacknowledged, retrying in %.1f s", msg.topic, pause, exc_info=True
+                    )
+                    if self._stopping.wait(pause):
+                        return  # stopping: unacknowledged, so the broker delivers it again
+                    pause = min(pause * 2, RETRY_MAX_PAUSE)
+                    continue
+            except Exception as exc:  # a fault of ours with this message
+                fault = exc
+            log.error("device message could not be handled; kept as a dead letter (topic %s)", msg.topic, exc_info=fault)
+            reason = f"处理出错，已留存待查 / internal error, kept for review: {type(fault).__name__}: {fault}"[:300]
+            try:
+                connection.close()
+                self._reject(client, msg, reason)
+            except Exception:
+                log.exception("dead letter not written either; message left unacknowledged")
+                connection.close()
+                return
+            break
         client.ack(msg.mid, msg.qos)
         self.handled += 1
 
-    def _keep(self, client, msg, exc: Exception) -> bool:
-        """Keep a message that made the platform fail as a dead letter, and tell the sender it was
-        not stored (so it stops repeating it). False if even that could not be written."""
-        reason = f"处理出错，已留存待查 / internal error, kept for review: {type(exc).__name__}: {exc}"[:300]
-        try:
-            connection.close()
-            dead_letter(msg.topic, msg.payload, reason)
-        except Exception:
-            log.exception("dead letter not written either; message left unacknowledged")
-            connection.close()
-            return False
+    def _reject(self, client, msg, reason: str) -> None:
+        """Keep a message that was not stored as a dead letter, and tell the sender (so it stops repeating it)."""
+        dead_letter(msg.topic, msg.payload, reason)
         gateway, serial, msg_id = _gateway(msg.topic), _serial(msg.topic), _msg_id(msg.payload)
         if gateway is not None:
             client.publish(gateway_ack_topic(gateway), orjson.dumps({"status": "rejected", "reason": reason}), qos=1)
         elif serial and msg_id:
             client.publish(ack_topic(serial), orjson.dumps({"msg_id": msg_id, "status": "rejected", "reason": reason}), qos=1)
-        return True
 
     def _handle(self, client, msg) -> None:
-        serial = _serial(msg.topic)
         gateway = _gateway(msg.topic)
-        if gateway is not None:
-            self._gateway_batch(client, gateway, msg)
-            return
         try:
-            messages = parse(msg.payload, serial=serial)
+            messages = parse(msg.payload, serial=None if gateway is not None else _serial(msg.topic))
         except Rejected as exc:
-            dead_letter(msg.topic, msg.payload, str(exc))
-            msg_id = _msg_id(msg.payload)
-            if serial and msg_id:
-                client.publish(ack_topic(serial), orjson.dumps({"msg_id": msg_id, "status": "rejected", "reason": str(exc)}), qos=1)
+            self._reject(client, msg, str(exc))
             return
-        for outcome in store(messages):
+        outcomes = store(messages)
+        if gateway is not None:  # a gateway's batch, stored in one transaction, is acknowledged in one reply
+            body = [{"device": o.serial, "msg_id": o.message_id, "status": o.status} for o in outcomes]
+            client.publish(gateway_ack_topic(gateway), orjson.dumps(body), qos=1)
+            return
+        for outcome in outcomes:
             body = {"msg_id": outcome.message_id, "status": outcome.status}
             if outcome.reason:
                 body["reason"] = outcome.reason
             client.publish(ack_topic(outcome.serial), orjson.dumps(body), qos=1)
-
-    def _gateway_batch(self, client, gateway: str, msg) -> None:
-        """A gateway's list of messages, stored in one transaction and acknowledged in one reply."""
-        try:
-            messages = parse(msg.payload)
-        except Rejected as exc:
-            dead_letter(msg.topic, msg.payload, str(exc))
-            client.publish(gateway_ack_topic(gateway), orjson.dumps({"status": "rejected", "reason": str(exc)}), qos=1)
-            return
-        outcomes = store(messages)
-        body = [{"device": o.serial, "msg_id": o.message_id, "status": o.status} for o in outcomes]
-        client.publish(gateway_ack_topic(gateway), orjson.dumps(body), qos=1)
 
     def _connect(self) -> None:
         if self.share:
@@ -195,6 +187,14 @@ def lanes(host: str, port: int, client_id: str, share: str | None = None) -> lis
         Consumer(host, port, f"{client_id}-devices", share=share, topics=(UP,)),
         Consumer(host, port, f"{client_id}-gateways", share=share, topics=(GATEWAY_UP,)),
     ]
+
+
+def _database_answers() -> bool:
+    try:
+        connection.ensure_connection()
+        return connection.is_usable()
+    except (OperationalError, InterfaceError):
+        return False
 
 
 def _msg_id(payload: bytes) -> str | None:

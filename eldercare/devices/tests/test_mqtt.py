@@ -254,3 +254,35 @@ def test_lanes_keep_device_uplinks_apart_from_gateway_batches(home, broker):
             c.stop()
     assert devices_lane.handled == 1 and gateways_lane.handled == 1
     connections.close_all()
+
+
+def test_a_message_that_keeps_failing_while_the_database_answers_is_kept(home, broker, consumer, monkeypatch):
+    # An error that looks like the database being away (OperationalError), but the database answers
+    # and the same message fails again and again: after a few tries it is taken for the cause and kept
+    # as a dead letter, so the lane is not blocked for good.
+    from django.db import OperationalError
+
+    from eldercare.devices import mqtt as consumer_module
+
+    real_store = consumer_module.store
+    tries = []
+
+    def store(messages, **kwargs):
+        if messages[0].message_id == "stuck":
+            tries.append(1)
+            raise OperationalError("canceling statement due to statement timeout")
+        return real_store(messages, **kwargs)
+
+    monkeypatch.setattr(consumer_module, "store", store)
+    monkeypatch.setattr(consumer_module, "RETRY_FIRST_PAUSE", 0.01)
+    button = _device(broker, "BTN-0001")
+    try:
+        reply = button.send(msg("stuck"), timeout=20)
+        assert button.send(msg("next"), timeout=10)["status"] == "stored"
+    finally:
+        button.stop()
+    assert reply["status"] == "rejected" and "OperationalError" in reply["reason"]
+    assert len(tries) >= consumer_module.RETRY_BEFORE_BLAME
+    letters = list(DeadLetter.objects.all())  # one, or two if the device repeated before the reply reached it
+    assert letters and all("statement timeout" in d.reason and '"stuck"' in d.payload for d in letters)
+    connections.close_all()
