@@ -9,13 +9,10 @@ from collections.abc import Sequence
 from django.db import connection, models
 
 
-def insert_new(
-    model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence], returning: Sequence[str] = ()
-) -> list[tuple] | None:
-    """INSERT … ON CONFLICT DO NOTHING for many rows: the run that gets there first keeps its row.
-    With `returning` (PostgreSQL only), the listed columns of the rows this call inserted."""
+def insert_new(model: type[models.Model], fields: Sequence[str], rows: Sequence[Sequence]) -> None:
+    """INSERT … ON CONFLICT DO NOTHING for many rows: the run that gets there first keeps its row."""
     if not rows:
-        return [] if returning else None
+        return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
     columns = ", ".join(qn(model._meta.get_field(name).column) for name in fields)
@@ -29,16 +26,11 @@ def insert_new(
             with cursor.cursor.copy(f"COPY {scratch} ({columns}) FROM STDIN") as copy:
                 for row in rows:
                     copy.write_row(row)
-            back = f" RETURNING {', '.join(qn(c) for c in returning)}" if returning else ""
-            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} ON CONFLICT DO NOTHING{back}")
-            return cursor.fetchall() if returning else None
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM {scratch} ON CONFLICT DO NOTHING")
         else:
             marks = ", ".join(["%s"] * len(fields))
             prepared = [[_adapt(v) for v in row] for row in rows]
-            if returning:
-                raise NotImplementedError("RETURNING from a bulk insert needs PostgreSQL")
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", prepared)
-    return None
 
 
 def _adapt(value):

@@ -6,10 +6,11 @@ The wire format (docs/devices.md): a JSON object
      "value": <number, optional>, "battery": <0-100, optional>, "device": "<serial, optional on MQTT>"}
 on the topic `eldercare/devices/<serial>/up`, or a list of them (each with "device") from a gateway.
 
-`store` is idempotent by (device, ts, msg_id), the readings' primary key: a message seen before (a
-device repeats a message unchanged) is reported a duplicate and changes nothing. Event time (`ts`) is kept apart from arrival time; a device's "last seen" only
-moves forward, so a late message cannot make a live device look silent. What cannot be read is
-kept as a dead letter with the reason.
+`store` is idempotent by (device, ts, msg_id), the readings' primary key: a message seen before
+(a device repeats a message unchanged) is reported a duplicate and changes nothing. Event time
+(`ts`) is kept apart from arrival time; a device's "last seen" only moves forward, so a late
+message cannot make a live device look silent. What cannot be read is kept as a dead letter with
+the reason.
 """
 
 from __future__ import annotations
