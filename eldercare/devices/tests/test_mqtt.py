@@ -89,6 +89,22 @@ def _wait(condition, timeout: float = 10.0) -> None:
     raise AssertionError("condition not met in time")
 
 
+def _store_fails_on(message_id: str, error: Exception, monkeypatch) -> list[str]:
+    """Make the consumer's store raise `error` for one message (every time); the tries, counted."""
+    from eldercare.devices import mqtt as consumer_module
+
+    real_store, tries = consumer_module.store, []
+
+    def store(messages, **kwargs):
+        if messages[0].message_id == message_id:
+            tries.append(message_id)
+            raise error
+        return real_store(messages, **kwargs)
+
+    monkeypatch.setattr(consumer_module, "store", store)
+    return tries
+
+
 def _device(broker, serial: str) -> DeviceClient:
     device = DeviceClient(serial, "127.0.0.1", broker.port, retry_seconds=0.5).start()
     _wait(lambda: device.client.is_connected())
@@ -209,16 +225,7 @@ def test_a_lost_database_connection_is_retried_not_dropped(home, broker, consume
 def test_a_message_that_makes_the_platform_fail_is_kept(home, broker, consumer, monkeypatch):
     # Not the database being away but a fault of ours with this message: it is kept as a dead letter
     # with the error, the device is told so (and stops repeating), and the consumer goes on.
-    from eldercare.devices import mqtt as consumer_module
-
-    real_store = consumer_module.store
-
-    def store(messages, **kwargs):
-        if messages[0].message_id == "poison":
-            raise ValueError("a bug")
-        return real_store(messages, **kwargs)
-
-    monkeypatch.setattr(consumer_module, "store", store)
+    _store_fails_on("poison", ValueError("a bug"), monkeypatch)
     button = _device(broker, "BTN-0001")
     try:
         reply = button.send(msg("poison"), timeout=10)
@@ -264,16 +271,7 @@ def test_a_message_that_keeps_failing_while_the_database_answers_is_kept(home, b
 
     from eldercare.devices import mqtt as consumer_module
 
-    real_store = consumer_module.store
-    tries = []
-
-    def store(messages, **kwargs):
-        if messages[0].message_id == "stuck":
-            tries.append(1)
-            raise OperationalError("canceling statement due to statement timeout")
-        return real_store(messages, **kwargs)
-
-    monkeypatch.setattr(consumer_module, "store", store)
+    tries = _store_fails_on("stuck", OperationalError("canceling statement due to statement timeout"), monkeypatch)
     monkeypatch.setattr(consumer_module, "RETRY_FIRST_PAUSE", 0.01)
     button = _device(broker, "BTN-0001")
     try:
