@@ -70,7 +70,7 @@ def _time(raw) -> dt.datetime:
     raise Rejected("ts: 缺少时间 / missing time")
 
 
-def parse_one(data, *, serial: str | None = None, now: dt.datetime | None = None, latest: dt.datetime | None = None) -> Message:
+def parse_one(data, *, serial: str | None = None, latest: dt.datetime | None = None) -> Message:
     """One message of the wire format, checked field by field; Rejected names the field.
     `latest`: the latest time accepted (now plus the clock drift allowed), worked out once per payload."""
     if not isinstance(data, dict):
@@ -87,7 +87,7 @@ def parse_one(data, *, serial: str | None = None, now: dt.datetime | None = None
     if kind not in KINDS:
         raise Rejected(f"kind: 未知事件 {kind!r} / unknown kind")
     at = _time(data.get("ts"))
-    if at > (latest or (now or timezone.now()) + MAX_FUTURE):
+    if at > (latest or timezone.now() + MAX_FUTURE):
         raise Rejected("ts: 时间在未来 / the time is in the future")
     value = data.get("value")
     if value is not None and (isinstance(value, bool) or not isinstance(value, (int, float))):
@@ -192,6 +192,8 @@ WITH batch AS MATERIALIZED (
         battery = CASE WHEN d.last_seen IS NULL OR n.at >= d.last_seen THEN COALESCE(n.battery, d.battery) ELSE d.battery END
     FROM moved n
     WHERE d.id = n.device_id
+      -- `moved` judged the snapshot (and keeps the locks to the rows that move); judged again here on
+      -- the locked row, which another consumer may have moved since.
       AND (d.last_seen IS NULL OR d.last_seen <= n.at - %(step)s
            OR (n.battery IS DISTINCT FROM d.battery AND n.battery IS NOT NULL AND n.at >= d.last_seen))
       AND d.id IN (SELECT id FROM {device} WHERE id = ANY(ARRAY(SELECT device_id FROM moved)) FOR NO KEY UPDATE SKIP LOCKED)
