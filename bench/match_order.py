@@ -75,9 +75,9 @@ def run(args: argparse.Namespace) -> None:
     from eldercare.demo.generator import build_demo_city
     from eldercare.elders.models import Elder
     from eldercare.regions.models import Level, Region
-    from eldercare.services import matching
-    from eldercare.services.creditcode import check_character
-    from eldercare.services.models import Caregiver, Category, Order, OrderStatus, Provider, ServiceArea, ServiceItem
+    from eldercare.homecare import matching
+    from eldercare.homecare.creditcode import check_character
+    from eldercare.homecare.models import Caregiver, Category, Order, OrderStatus, Provider, ServiceArea, ServiceItem
 
     call_command("migrate", verbosity=0)
     build_demo_city(elders=args.elders, log=lambda s: None)

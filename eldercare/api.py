@@ -5,10 +5,9 @@ from django.http import Http404
 from ninja import NinjaAPI
 from ninja.security import django_auth
 
-from eldercare.accounts.api import TokenAuth
+from eldercare.accounts.api import TokenAuth, regions_router
 from eldercare.accounts.api import router as accounts_router
 from eldercare.elders.api import router as elders_router
-from eldercare.regions.api import router as regions_router
 
 api = NinjaAPI(
     title="eldercare 智慧养老服务平台 API",
@@ -22,7 +21,8 @@ api.add_router("/regions", regions_router)
 api.add_router("/elders", elders_router)
 api.add_router("/assessments", "eldercare.assessments.api.router")
 api.add_router("/entitlements", "eldercare.entitlements.api.router")
-api.add_router("/services", "eldercare.services.api.router")
+api.add_router("/providers", "eldercare.providers.api.router")
+api.add_router("/services", "eldercare.homecare.api.router")
 api.add_router("/devices", "eldercare.devices.api.router")
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from ninja import Router, Schema
 from ninja.security import HttpBearer
 
+from . import selectors
 from .models import ApiToken
 from .roles import CAPABILITIES, Role
 
@@ -43,3 +44,28 @@ def me(request):
         region_name=user.region.name if user.region_id else None,
         capabilities=[str(c) for c in caps],
     )
+
+
+regions_router = Router(tags=["regions"])
+
+
+class RegionOut(Schema):
+    code: str
+    name: str
+    level: int
+    parent: str | None
+    is_main_urban: bool
+
+    @staticmethod
+    def resolve_parent(obj):
+        return obj.parent_id
+
+
+@regions_router.get("/", response=list[RegionOut], summary="下级区划 / child regions (the user's own region when no parent is given)")
+def children(request, parent: str | None = None):
+    return selectors.region_children(actor=request.user, code=parent)
+
+
+@regions_router.get("/{code}", response=RegionOut, summary="区划详情 / one region")
+def detail(request, code: str):
+    return selectors.region_get(actor=request.user, code=code)

@@ -49,6 +49,25 @@ class Scope:
             return self.lo <= code <= self.hi
         return False
 
+    @property
+    def everywhere(self) -> bool:
+        """The whole platform (system administrators)."""
+        return self.kind == ScopeKind.ALL
+
+    @property
+    def regional(self) -> bool:
+        """Records are reached by region: the whole platform or a region subtree."""
+        return self.kind in (ScopeKind.ALL, ScopeKind.REGION)
+
+    @property
+    def personal(self) -> bool:
+        """Records are reached through a person: the elder themself or a family member."""
+        return self.kind in (ScopeKind.SELF, ScopeKind.FAMILY)
+
+    @property
+    def family(self) -> bool:
+        return self.kind == ScopeKind.FAMILY
+
 
 def scope_for(user) -> Scope:
     if not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -76,3 +95,29 @@ def has_cap(user, cap: Cap) -> bool:
 def require(user, cap: Cap) -> None:
     if not has_cap(user, cap):
         raise PermissionDenied(ERR_NO_CAPABILITY)
+
+
+def in_region(user, code: str) -> bool:
+    """Whether the region code (any level) lies within the user's region scope."""
+    return scope_for(user).covers_region(code)
+
+
+def require_region(user, code: str) -> None:
+    """Refuse (403) a record or action in a region outside the user's scope."""
+    if not scope_for(user).covers_region(code):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+
+
+def require_elder(user, elder) -> None:
+    """Refuse (403) an action on an elder whose residence lies outside the user's region scope.
+
+    Reads of an elder go through `elders.selectors.elder_get` (404 out of scope); this guards writes
+    that were handed an elder already loaded."""
+    require_region(user, elder.residence_id)
+
+
+def is_platform_admin(user) -> bool:
+    """A system administrator (the role, or Django's superuser flag)."""
+    if not getattr(user, "is_authenticated", False) or not user.is_active:
+        return False
+    return user.is_superuser or user.role == Role.SYSTEM_ADMIN

@@ -16,7 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
-from eldercare.accounts.roles import Cap, ScopeKind
+from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_NO_CAPABILITY, has_cap, require, scope_for
 from eldercare.elders import errors as elder_errors
 from eldercare.elders.models import Elder, ElderStatus
@@ -95,7 +95,7 @@ def overdue_reassessments(*, actor, region: str | None = None, on: dt.date | Non
         reassess_due__lt=on,
         elder__status=ElderStatus.ACTIVE,
     )
-    if scope.kind == "family":
+    if scope.family:
         qs = qs.distinct()
     if region:
         found = Region.objects.filter(code=region).first()
@@ -138,10 +138,10 @@ def _readable(actor) -> tuple[Q, bool]:
     the ones assigned to them: a third-party agency's assessors (no region scope) see only those."""
     if has_cap(actor, Cap.VIEW_HEALTH):
         scope = scope_for(actor)
-        if scope.kind == ScopeKind.ALL:
+        if scope.everywhere:
             return Q(), False  # (an empty Q would vanish when combined with `|`)
         q = scope.q(region_field="elder__residence_id", self_field="elder__user_id", family_field="elder__contacts__user_id")
-        return q | _assigned(actor), scope.kind == ScopeKind.FAMILY
+        return q | _assigned(actor), scope.family
     if has_cap(actor, Cap.ASSESS):
         return _assigned(actor), False
     raise PermissionDenied(ERR_NO_CAPABILITY)

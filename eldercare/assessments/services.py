@@ -26,12 +26,11 @@ import datetime as dt
 from collections.abc import Mapping
 
 from auditlog.context import set_actor
-from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_elder
 from eldercare.elders import services as elder_services
 from eldercare.elders.models import Elder, ElderStatus
 
@@ -65,8 +64,7 @@ def _standard(code: str) -> Standard:
 
 
 def _check_scope(actor, elder: Elder) -> None:
-    if not scope_for(actor).covers_region(elder.residence_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_elder(actor, elder)
 
 
 def _manage(actor, elder: Elder) -> None:

@@ -5,7 +5,8 @@ Two scoring methods are modelled:
   exactly one band, which names the preliminary level.
 - `graded_combination` (MZ/T 039-2013): each indicator gets a grade (from its total's band, or by
   rules on its items), and a combination table turns the grades into the preliminary level.
-Both then apply the standard's level-change rules (`adjustments`).
+Both then apply the standard's level-change rules (`adjustments`). A standard may also state when
+to assess again (`reassessment`: its interval and the events that call for a new assessment).
 
 Everything is checked on load, and an error names the file and the path of the bad entry:
 duplicate item codes, option scores outside their indicator's range, bands that do not tile the
@@ -26,6 +27,7 @@ from types import MappingProxyType
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
 
 from . import conditions
+from .choices import Reason
 from .facts import FACT_TYPES
 
 STANDARDS_DIR = Path(__file__).parent / "standards"
@@ -52,6 +54,11 @@ class Rule(enum.StrEnum):
 class Stacking(enum.StrEnum):
     ONCE = "once"  # any number of met raise conditions raise one level
     PER_CONDITION = "per_condition"
+
+
+class ReassessmentEvent(enum.StrEnum):
+    ABILITY_CHANGED = "ability_changed"  # a change of condition alters the elder's ability
+    CONSCIOUSNESS_REGAINED = "consciousness_regained"  # an elder assessed in coma is observed conscious
 
 
 @dataclass(frozen=True)
@@ -144,6 +151,45 @@ class TriggerTerm:
 
 
 @dataclass(frozen=True)
+class ReassessmentTrigger:
+    """An event after which the standard calls for a new assessment."""
+
+    code: str
+    event: ReassessmentEvent
+    clause: str
+    text: str
+    reason: str  # the Reason (A.1.3 评估原因) of the assessment it calls for
+    applies_if: tuple[TriggerTerm, ...] = ()  # the in-force assessment it concerns (any term); empty: every one
+    observed: TriggerTerm | None = None  # the observation (an item and its scores) that fires it
+
+    def concerns(self, answers: Mapping[str, int], facts: Mapping[str, bool | int]) -> bool:
+        """Whether an assessment with these answers and facts (as stored) is one this trigger concerns."""
+
+        def holds(term: TriggerTerm) -> bool:
+            if term.fact is None:
+                return answers.get(term.item) in term.values
+            value = facts.get(term.fact) or 0
+            return value >= term.at_least if term.at_least is not None else bool(value)
+
+        return not self.applies_if or any(holds(term) for term in self.applies_if)
+
+    def fired_by(self, item: str, score: int) -> bool:
+        """Whether observing `item` at `score` is this trigger's event."""
+        return self.observed is not None and self.observed.item == item and score in self.observed.values
+
+
+@dataclass(frozen=True)
+class Reassessment:
+    clause: str
+    text: str
+    interval_months: int  # the standard's own figure; the platform applies policies/*.yaml
+    triggers: tuple[ReassessmentTrigger, ...]
+
+    def trigger(self, code: str) -> ReassessmentTrigger:
+        return next(t for t in self.triggers if t.code == code)
+
+
+@dataclass(frozen=True)
 class Adjustment:
     code: str
     rule: Rule
@@ -171,6 +217,7 @@ class Standard:
     assessors_verified: bool
     total_min: int | None = None
     total_max: int | None = None
+    reassessment: Reassessment | None = None
 
     @functools.cached_property
     def items(self) -> Mapping[str, Item]:
@@ -313,6 +360,14 @@ def combine(table: CombinationTable, grades: Mapping[str, int]) -> list[Combinat
     return [r for r in table.rules if r.when.holds(grades)] or [r for r in table.supplementary_rules if r.when.holds(grades)]
 
 
+def _item_term(term: Node, items: Mapping[str, Item]) -> TriggerTerm:
+    item = term.one_of("item", items, "item")
+    values = frozenset(term.ints("in"))
+    if not values <= items[item].scores:
+        raise term.at("in").error(DataFileError.BAD_VALUE, detail=f"not option scores of {item}: {sorted(values)}")
+    return TriggerTerm(item=item, values=values)
+
+
 def _trigger(node: Node, items: Mapping[str, Item]) -> tuple[TriggerTerm, ...]:
     terms = []
     for term in node.list("when_any"):
@@ -322,12 +377,26 @@ def _trigger(node: Node, items: Mapping[str, Item]) -> tuple[TriggerTerm, ...]:
                 raise term.error(DataFileError.BAD_VALUE, detail="a count fact needs at_least, a yes/no fact must not have it")
             terms.append(TriggerTerm(fact=fact, at_least=term.int("at_least") if term.has("at_least") else None))
         else:
-            item = term.one_of("item", items, "item")
-            values = frozenset(term.ints("in"))
-            if not values <= items[item].scores:
-                raise term.at("in").error(DataFileError.BAD_VALUE, detail=f"not option scores of {item}: {sorted(values)}")
-            terms.append(TriggerTerm(item=item, values=values))
+            terms.append(_item_term(term, items))
     return tuple(terms)
+
+
+def _reassessment(node: Node, items: Mapping[str, Item]) -> Reassessment:
+    if node.int("interval_months") < 1:
+        raise node.at("interval_months").error(DataFileError.BAD_VALUE, detail="expected a positive number of months")
+    triggers, seen = [], set()
+    for n in node.list("triggers"):
+        code = n.str("code")
+        if code in seen:
+            raise n.at("code").error(DataFileError.BAD_VALUE, detail=f"repeated trigger code {code!r}")
+        seen.add(code)
+        event = n.choice("event", ReassessmentEvent)
+        # An observed event needs the observation, and the assessment it concerns.
+        observed = _item_term(n.at("observed"), items) if n.has("observed") or event != ReassessmentEvent.ABILITY_CHANGED else None
+        applies_if = _trigger(n.at("applies_if"), items) if n.has("applies_if") or observed else ()
+        reason = n.one_of("reason", Reason.values, "reason")
+        triggers.append(ReassessmentTrigger(code, event, n.str("clause"), n.str("text"), reason, applies_if, observed))
+    return Reassessment(node.str("clause"), node.str("text"), node.int("interval_months"), tuple(triggers))
 
 
 def _adjustment(node: Node, items: Mapping[str, Item], level_codes: list[str]) -> Adjustment:
@@ -371,6 +440,7 @@ def parse_standard(data, file: str) -> Standard:
                 if owner is None or owner.indicator != item.indicator or owner.code == code:
                     raise Node(data, file, f"items.{code}.options.skips").error(DataFileError.UNKNOWN_NAME, kind="item", name=skipped)
     adjustments = tuple(_adjustment(n, items, level_codes) for n in root.list("adjustments"))
+    reassessment = _reassessment(root.at("reassessment"), items) if root.has("reassessment") else None
     assessors = root.at("assessors")
     return Standard(
         code=root.str("code"),
@@ -389,6 +459,7 @@ def parse_standard(data, file: str) -> Standard:
         assessors_verified=assessors.get("verified") is True,
         total_min=total_min,
         total_max=total_max,
+        reassessment=reassessment,
     )
 
 

@@ -10,8 +10,10 @@ from django.core.validators import RegexValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.accounts import selectors as region_selectors
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
+from eldercare.accounts.selectors import ERR_REGION_UNKNOWN
 from eldercare.elders.models import (
     ASSESSED_GROUPS,
     HEALTH_GROUPS,
@@ -24,9 +26,7 @@ from eldercare.elders.models import (
 )
 from eldercare.elders.selectors import ElderFilters
 from eldercare.facilities import selectors as facility_selectors
-from eldercare.regions import selectors as region_selectors
 from eldercare.regions.models import CODE_LENGTH, Region
-from eldercare.regions.selectors import ERR_REGION_UNKNOWN
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CODE_RE = re.compile(rf"^\d{{{CODE_LENGTH}}}$")

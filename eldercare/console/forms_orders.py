@@ -8,8 +8,8 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.services.models import Channel, OrderStatus
-from eldercare.services.selectors import catalogue
+from eldercare.homecare.models import Channel, OrderStatus
+from eldercare.homecare.selectors import catalogue
 
 
 class OrderFilterForm(forms.Form):

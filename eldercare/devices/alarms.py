@@ -5,13 +5,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap, Role
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_region
 from eldercare.elders.models import Contact
 
 from .ingest import ACK_SECONDS
@@ -25,8 +25,7 @@ ESCALATION_BATCH = 200
 
 def _lock(alarm: Alarm, actor, allowed: tuple[str, ...], action: tuple[str, str]) -> Alarm:
     require(actor, Cap.HANDLE_ALARMS)
-    if not scope_for(actor).covers_region(alarm.region_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, alarm.region_id)
     alarm = Alarm.objects.select_for_update(of=("self",)).select_related("elder").get(pk=alarm.pk)
     if alarm.status not in allowed:
         status = AlarmStatus(alarm.status)
@@ -122,8 +121,7 @@ def warning_close(*, actor, warning, note: str) -> None:
     from .models import EarlyWarning, WarningStatus
 
     require(actor, Cap.HANDLE_ALARMS)
-    if not scope_for(actor).covers_region(warning.region_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, warning.region_id)
     if not note.strip():
         raise ValidationError({"note": ERR_OUTCOME})
     updated = EarlyWarning.objects.filter(pk=warning.pk, status=WarningStatus.OPEN).update(

@@ -252,7 +252,7 @@ def bed_detail(request, bed_id: int):
 
 @router.post("/beds", response={201: BedOut}, summary="登记家庭养老床位 / register a home care bed")
 def bed_create(request, data: BedIn):
-    from eldercare.services.models import Provider
+    from eldercare.providers.models import Provider
 
     elder = elder_get(actor=request.auth, pk=data.elder)
     provider = get_object_or_404(Provider, pk=data.provider)

@@ -10,10 +10,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, require, scope_for
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_elder
 from eldercare.elders.models import Elder
-from eldercare.services.models import Provider
-from eldercare.services.services.providers import manages
+from eldercare.providers.models import Provider
+from eldercare.providers.selectors import manages
 
 from .models import BedRecord, HomeCareBed
 
@@ -25,8 +25,7 @@ ERR_EQUIPMENT = '设备清单格式：[{"item": "护理床"}, …] / equipment i
 @transaction.atomic
 def bed_register(*, actor, elder: Elder, provider: Provider, contract_number: str, starts: dt.date, equipment: list[dict]) -> HomeCareBed:
     require(actor, Cap.EDIT_ELDERS)
-    if not scope_for(actor).covers_region(elder.residence_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_elder(actor, elder)
     if not isinstance(equipment, list) or not all(isinstance(e, dict) and isinstance(e.get("item"), str) for e in equipment):
         raise ValidationError({"equipment": ERR_EQUIPMENT})
     if HomeCareBed.objects.filter(contract_number=contract_number).exists():
@@ -39,7 +38,7 @@ def bed_register(*, actor, elder: Elder, provider: Provider, contract_number: st
 
 def may_record(actor, bed: HomeCareBed) -> bool:
     """The contracted provider's admins and the region's staff keep a bed's records."""
-    regional = has_cap(actor, Cap.EDIT_ELDERS) and scope_for(actor).covers_region(bed.elder.residence_id)
+    regional = has_cap(actor, Cap.EDIT_ELDERS) and in_region(actor, bed.elder.residence_id)
     return regional or manages(actor, bed.provider)
 
 

@@ -52,7 +52,7 @@ class HomeCareBed(models.Model):
     """家庭养老床位: a home set up for care under contract with a provider."""
 
     elder = models.ForeignKey("elders.Elder", verbose_name=_("老年人"), on_delete=models.PROTECT, related_name="home_beds")
-    provider = models.ForeignKey("services.Provider", verbose_name=_("签约服务商"), on_delete=models.PROTECT, related_name="home_beds")
+    provider = models.ForeignKey("providers.Provider", verbose_name=_("签约服务商"), on_delete=models.PROTECT, related_name="home_beds")
     contract_number = models.CharField(_("合同编号"), max_length=50, unique=True)
     starts = models.DateField(_("签约日期"))
     ends = models.DateField(_("终止日期"), null=True, blank=True)

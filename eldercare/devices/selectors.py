@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 
-from eldercare.accounts.roles import Cap, ScopeKind
+from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 
 from .models import Alarm, AlarmStatus, BedRecord, Device, HomeCareBed, Reading
@@ -89,7 +89,7 @@ def beds_visible(actor) -> QuerySet[HomeCareBed]:
         last_inspection=Max("records__on", filter=Q(records__kind=BedRecord.Kind.INSPECTION))
     )
     scope = scope_for(actor)
-    if has_cap(actor, Cap.VIEW_ALARMS) and scope.kind in (ScopeKind.ALL, ScopeKind.REGION):
+    if has_cap(actor, Cap.VIEW_ALARMS) and scope.regional:
         return beds.filter(scope.q(region_field="elder__residence_id"))
     if has_cap(actor, Cap.MANAGE_CAREGIVERS):
         return beds.filter(provider__admins=actor)

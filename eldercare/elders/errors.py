@@ -1,6 +1,6 @@
 """Named errors of the registry; messages in Chinese first, then English."""
 
-from eldercare.regions.selectors import ERR_REGION_UNKNOWN as ERR_REGION_UNKNOWN  # one message for both apps
+from eldercare.accounts.selectors import ERR_REGION_UNKNOWN as ERR_REGION_UNKNOWN  # one message for both apps
 
 ERR_DUPLICATE_ID = "该身份证号码已建档 / an elder with this ID number is already registered"
 ERR_BIRTH_MISMATCH = "出生日期与身份证号码不符（号码显示为 {derived}）/ the birth date does not match the ID number ({derived})"

@@ -16,7 +16,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
-from eldercare.accounts.roles import Cap, ScopeKind
+from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 from eldercare.core.crypto import keyed_hash
 from eldercare.regions.models import PREFIX_LENGTH, Level, Region, subtree_bounds
@@ -32,7 +32,7 @@ def scoped_elders(actor) -> QuerySet[Elder]:
     scope = scope_for(actor)
     qs = Elder.objects.filter(scope.q(region_field="residence_id", self_field="user_id", family_field="contacts__user_id"))
     # A family member may be a contact of an elder twice over (e.g. guardian and emergency contact).
-    return qs.distinct() if scope.kind == ScopeKind.FAMILY else qs
+    return qs.distinct() if scope.family else qs
 
 
 def years_before(day: dt.date, years: int) -> dt.date:

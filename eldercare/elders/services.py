@@ -8,12 +8,12 @@ import re
 
 from auditlog.context import set_actor
 from auditlog.signals import accessed
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_region
 from eldercare.core.crypto import keyed_hash
 from eldercare.regions.models import Level, Region
 
@@ -55,8 +55,7 @@ def _clean(elder: Elder) -> None:
 
 
 def _check_in_scope(actor, region_code: str) -> None:
-    if not scope_for(actor).covers_region(region_code):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, region_code)
 
 
 def _check_residence(region: Region) -> None:

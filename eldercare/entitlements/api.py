@@ -13,8 +13,8 @@ from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
 from ninja import Router, Schema, Status
 
-from eldercare.regions.selectors import region_get
-from eldercare.services.models import Provider, ProviderStatus
+from eldercare.accounts.selectors import region_get
+from eldercare.providers.models import Provider, ProviderStatus
 
 from . import selectors
 from .excel import export_settlement_xlsx

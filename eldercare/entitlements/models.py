@@ -139,7 +139,7 @@ class Entry(models.Model):
     # Spends and their reversals: who delivered the service, and what it is worth to them in fen
     # (the hours' price; for yuan benefits the amount itself). Settlement sums these.
     provider = models.ForeignKey(
-        "services.Provider", verbose_name=_("服务商"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "providers.Provider", verbose_name=_("服务商"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     value = models.BigIntegerField(_("结算金额（分）"), null=True, blank=True)
     note = models.CharField(_("说明"), max_length=200, blank=True, default="")
@@ -223,7 +223,7 @@ class Settlement(models.Model):
 class SettlementLine(models.Model):
     settlement = models.ForeignKey(Settlement, verbose_name=_("结算"), on_delete=models.CASCADE, related_name="lines")
     provider = models.ForeignKey(
-        "services.Provider", verbose_name=_("服务商"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+        "providers.Provider", verbose_name=_("服务商"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     facility = models.ForeignKey(
         "facilities.Institution", verbose_name=_("机构"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"

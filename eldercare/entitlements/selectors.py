@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.http import Http404
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_NO_CAPABILITY, has_cap, require, scope_for
+from eldercare.accounts.scoping import ERR_NO_CAPABILITY, has_cap, in_region, require, scope_for
 from eldercare.elders import errors as elder_errors
 from eldercare.elders.models import Elder
 from eldercare.elders.selectors import scoped_elders
@@ -90,7 +90,7 @@ def account_get(*, actor, pk: int) -> Account:
     if account is not None:
         if may_view and has_cap(actor, Cap.VIEW_ELDERS) and scoped_elders(actor).filter(pk=account.elder_id).exists():
             return account
-        if may_spend and scope_for(actor).covers_region(account.region_id):
+        if may_spend and in_region(actor, account.region_id):
             return account
     raise Http404(errors.ERR_NOT_FOUND)
 

@@ -7,10 +7,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_region
 from eldercare.regions.models import Level, Region
 
 from .engine import facts_day, grant, load_facts_for, resolve_exclusions
@@ -78,8 +78,7 @@ def _grants(policy: Policy, facts_by_day: dict[dt.date, dict], elder_id: int, mo
 def simulate(*, actor, region: Region, month: dt.date, changes: list[Change]) -> list[CountyResult]:
     """A month under today's rules and under the changed ones, county by county."""
     require(actor, Cap.MANAGE_ENTITLEMENTS)
-    if not scope_for(actor).covers_region(region.code):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, region.code)
     counties = (
         [region] if region.level >= Level.COUNTY else list(Region.objects.subtree(region).filter(level=Level.COUNTY).order_by("code"))
     )

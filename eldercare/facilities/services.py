@@ -5,12 +5,12 @@ from __future__ import annotations
 import datetime as dt
 
 from auditlog.context import set_actor
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_elder
 from eldercare.elders.models import Elder
 
 from . import errors
@@ -30,8 +30,7 @@ def _check_overlap(elder: Elder, start: dt.date, end: dt.date | None, exclude: i
 def stay_record(*, actor, elder: Elder, facility: Institution, kind: str, start: dt.date, end: dt.date | None = None) -> Stay:
     """Record a stay; an elder is in one place at a time, so stays never overlap."""
     require(actor, Cap.EDIT_ELDERS)
-    if not scope_for(actor).covers_region(elder.residence_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_elder(actor, elder)
     if kind not in StayKind.values or facility.kind not in STAY_FACILITIES[StayKind(kind)]:
         raise ValidationError({"facility": errors.ERR_STAY_FACILITY})
     if end is not None and end < start:
@@ -45,8 +44,7 @@ def stay_record(*, actor, elder: Elder, facility: Institution, kind: str, start:
 @transaction.atomic
 def stay_end(*, actor, stay: Stay, end: dt.date) -> Stay:
     require(actor, Cap.EDIT_ELDERS)
-    if not scope_for(actor).covers_region(stay.elder.residence_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_elder(actor, stay.elder)
     if stay.end is not None:
         raise ValidationError({"end": errors.ERR_STAY_ENDED.format(end=stay.end)})
     if end < stay.start:

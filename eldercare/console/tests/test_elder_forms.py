@@ -106,7 +106,7 @@ def test_edit_error_is_shown(officer_client, elder):
 
 
 def test_many_communities_turn_the_select_into_a_code_field(officer_client, tree, monkeypatch):
-    monkeypatch.setattr("eldercare.regions.selectors.COMMUNITY_SELECT_LIMIT", 1)
+    monkeypatch.setattr("eldercare.accounts.selectors.COMMUNITY_SELECT_LIMIT", 1)
     page = officer_client.get(NEW)
     assert 'name="residence" maxlength="12"' in page.content.decode().replace('type="text" ', "")
     response = officer_client.post(NEW, form_data(tree, residence=tree.community2.code))  # another street's community

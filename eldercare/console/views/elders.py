@@ -17,11 +17,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from eldercare.accounts import selectors as region_selectors
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require
 from eldercare.elders import excel, presenters, services
 from eldercare.elders import selectors as elder_selectors
-from eldercare.regions import selectors as region_selectors
 
 from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, add_service_errors
 

@@ -12,13 +12,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from eldercare.accounts.roles import Role
+from eldercare.accounts.scoping import scope_for
+from eldercare.accounts.selectors import region_get
 from eldercare.entitlements import selectors
 from eldercare.entitlements.excel import export_settlement_xlsx
 from eldercare.entitlements.policy import get_policy
 from eldercare.entitlements.services import issuance, settlement
 from eldercare.entitlements.simulation import Change, Figures, simulate
-from eldercare.regions.selectors import region_get
 
 from ..forms import add_service_errors
 from ..forms_entitlements import MonthField, RegionMonthForm, SimulateForm, last_month, this_month
@@ -42,7 +42,7 @@ def elder_entitlements(request, pk: int):
         "month": month,
         "found": found,
         "accounts": list(accounts[:24]),
-        "senior": request.user.role in (Role.ELDER, Role.FAMILY),
+        "senior": scope_for(request.user).personal,
     }
     return render(request, "console/entitlements_elder.html", context)
 

@@ -20,9 +20,9 @@ from django.views.decorators.http import require_POST
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
 from eldercare.elders import selectors as elder_selectors
-from eldercare.services import matching, selectors
-from eldercare.services.models import Caregiver, OrderStatus
-from eldercare.services.services import orders
+from eldercare.homecare import matching, selectors
+from eldercare.homecare.models import Caregiver, OrderStatus
+from eldercare.homecare.services import orders
 
 from ..forms import add_service_errors
 from ..forms_orders import OrderFilterForm, OrderForm

@@ -3,8 +3,8 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 
+from eldercare.accounts import selectors as region_selectors
 from eldercare.elders import selectors as elder_selectors
-from eldercare.regions import selectors as region_selectors
 
 
 @login_required

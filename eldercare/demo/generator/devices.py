@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from eldercare.devices.models import BedRecord, Device, DeviceKind, HomeCareBed
 from eldercare.elders.models import Elder, ElderStatus, LivingStatus
-from eldercare.services.models import Provider
+from eldercare.providers.models import Provider
 
 EQUIPMENT = [{"item": "护理床"}, {"item": "床边扶手"}, {"item": "防滑垫"}, {"item": "一键呼叫按钮"}, {"item": "门磁与水表"}]
 

@@ -20,11 +20,12 @@ from eldercare.accounts.roles import Role
 from eldercare.core.crypto import keyed_hash
 from eldercare.elders import idnumber
 from eldercare.elders.models import Elder, ElderStatus
+from eldercare.homecare.catalog import catalog_sync
+from eldercare.homecare.models import Caregiver, Category, GuidePrice, ServiceItem
+from eldercare.homecare.services import orders
+from eldercare.providers.creditcode import check_character
+from eldercare.providers.models import Provider, ServiceArea
 from eldercare.regions.models import Level, Region, code_bounds
-from eldercare.services.catalog import catalog_sync
-from eldercare.services.creditcode import check_character
-from eldercare.services.models import Caregiver, Category, GuidePrice, Provider, ServiceArea, ServiceItem
-from eldercare.services.services import orders
 
 DEMO_PRICES = {  # fen per visit or per hour
     "meal_delivery": 15_00, "meal_feeding": 35_00, "bath_home": 80_00, "bath_wash": 40_00, "clean_home": 40_00, "clean_laundry": 30_00,

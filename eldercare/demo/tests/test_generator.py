@@ -252,7 +252,8 @@ class _Sink:
 @pytest.mark.django_db
 def test_demo_services_network():
     from eldercare.demo.generator.services import build_services
-    from eldercare.services.models import Caregiver, GuidePrice, Order, Provider
+    from eldercare.homecare.models import Caregiver, GuidePrice, Order
+    from eldercare.providers.models import Provider
 
     build_demo_city(elders=2_000, communities=60, seed=3, log=quiet)
     made = build_services(seed=3, log=quiet)

@@ -13,7 +13,7 @@ class Migration(migrations.Migration):
     dependencies = [
         ('elders', '0001_initial'),
         ('regions', '0001_initial'),
-        ('services', '0003_order_occurrence_recurrence_order_recurrence_and_more'),
+        ('homecare', '0003_order_occurrence_recurrence_order_recurrence_and_more'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -122,7 +122,7 @@ class Migration(migrations.Migration):
                 ('equipment', models.JSONField(blank=True, default=list, verbose_name='适老化改造与设备')),
                 ('created_at', models.DateTimeField(auto_now_add=True, verbose_name='登记时间')),
                 ('elder', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='home_beds', to='elders.elder', verbose_name='老年人')),
-                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='home_beds', to='services.provider', verbose_name='签约服务商')),
+                ('provider', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='home_beds', to='homecare.provider', verbose_name='签约服务商')),
             ],
             options={
                 'verbose_name': '家庭养老床位',

@@ -140,8 +140,8 @@ def test_the_board_updates_without_reload(live_server, settings, home, gateway, 
 
 
 def test_home_care_beds(client, home, personas, city):
-    from eldercare.services.models import Provider
-    from eldercare.services.tests.conftest import code
+    from eldercare.homecare.tests.conftest import code
+    from eldercare.providers.models import Provider
 
     elder, _, _ = home
     provider = Provider.objects.create(name="清波颐养", credit_code=code("52330102MJ3333333"), region=city.county)
@@ -188,8 +188,8 @@ def beds_here_and_far(home, city, personas):
     """A bed in 清波社区 by the provider persona's 清波颐养, and one in 米市巷社区 by another provider."""
     from eldercare.core import testing
     from eldercare.devices.models import BedRecord, HomeCareBed
-    from eldercare.services.models import Provider
-    from eldercare.services.tests.conftest import code
+    from eldercare.homecare.tests.conftest import code
+    from eldercare.providers.models import Provider
 
     elder, _, _ = home
     ours = Provider.objects.create(name="清波颐养", credit_code=code("52330102MJ3333333"), region=city.county)

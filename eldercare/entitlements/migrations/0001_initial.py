@@ -14,7 +14,7 @@ class Migration(migrations.Migration):
         ('elders', '0001_initial'),
         ('facilities', '0002_stay'),
         ('regions', '0001_initial'),
-        ('services', '0001_initial'),
+        ('homecare', '0001_initial'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
@@ -95,7 +95,7 @@ class Migration(migrations.Migration):
                 ('records', models.PositiveIntegerField(verbose_name='记录数')),
                 ('elders', models.PositiveIntegerField(verbose_name='服务人数')),
                 ('facility', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='facilities.institution', verbose_name='机构')),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.provider', verbose_name='服务商')),
+                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='homecare.provider', verbose_name='服务商')),
                 ('settlement', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='lines', to='entitlements.settlement', verbose_name='结算')),
             ],
             options={
@@ -118,7 +118,7 @@ class Migration(migrations.Migration):
                 ('at', models.DateTimeField(default=django.utils.timezone.now, verbose_name='发生时间')),
                 ('account', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='entries', to='entitlements.account', verbose_name='账户')),
                 ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to=settings.AUTH_USER_MODEL, verbose_name='操作人')),
-                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='services.provider', verbose_name='服务商')),
+                ('provider', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='homecare.provider', verbose_name='服务商')),
                 ('reverses', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.PROTECT, related_name='reversal', to='entitlements.entry', verbose_name='冲正的记录')),
             ],
             options={

@@ -15,13 +15,13 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_region
 from eldercare.core.bulk import insert_new
 from eldercare.core.months import add_months, month_last_day
 from eldercare.regions.models import Level, Region, code_bounds
@@ -44,8 +44,7 @@ def _check_month(month: dt.date, today: dt.date) -> None:
 def issuance_request(*, actor, region: Region, month: dt.date) -> IssuanceRun:
     """Queue the issuance of `month` for `region`'s subtree; the task starts once this commits."""
     require(actor, Cap.MANAGE_ENTITLEMENTS)
-    if not scope_for(actor).covers_region(region.code):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, region.code)
     _check_month(month, timezone.localdate())
     run = IssuanceRun.objects.create(region=region, month=month, requested_by=actor)
     from ..tasks import issue_month

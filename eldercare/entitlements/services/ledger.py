@@ -11,16 +11,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_region
 from eldercare.core.months import month_last_day
+from eldercare.providers.models import Provider
 from eldercare.regions.models import covering_codes
-from eldercare.services.models import Provider
 
 from .. import errors
 from ..models import Account, Entry, EntryKind, Settlement, SettlementStatus, Unit
@@ -35,8 +35,7 @@ def format_units(amount: int, unit: str) -> str:
 
 def _locked(account: Account, actor) -> Account:
     """The account, row-locked; refused when out of the actor's scope or when its month is settled."""
-    if not scope_for(actor).covers_region(account.region_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, account.region_id)
     return _lock(account)
 
 
@@ -121,8 +120,7 @@ def allowance_spend(
     """Draw `amount` (minutes or fen) for a service `provider` delivered on `on`. `value` is what
     the service is worth to the provider in fen (the hours' price); a yuan benefit is worth itself."""
     require(actor, Cap.SPEND_ALLOWANCE)
-    if not scope_for(actor).covers_region(account.region_id):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, account.region_id)
     return draw(account=account, amount=amount, key=key, on=on, provider=provider, value=value, reference=reference, actor=actor)
 
 

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
+from eldercare.accounts.scoping import require, require_region
 from eldercare.core.months import month_last_day
 from eldercare.regions.models import Region, covering_codes, subtree_bounds
 
@@ -27,8 +27,7 @@ from ..signals import settlement_locked
 
 def _check(actor, region: Region) -> None:
     require(actor, Cap.MANAGE_ENTITLEMENTS)
-    if not scope_for(actor).covers_region(region.code):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    require_region(actor, region.code)
 
 
 def _overlapping_locked(region: Region, month: dt.date) -> Settlement | None:

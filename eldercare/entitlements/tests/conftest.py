@@ -60,13 +60,13 @@ def hz(city, personas):
 
 
 def provider_code(first17: str) -> str:
-    from eldercare.services.creditcode import check_character
+    from eldercare.providers.creditcode import check_character
 
     return first17 + check_character(first17)
 
 
 @pytest.fixture
 def provider(city):
-    from eldercare.services.models import Provider
+    from eldercare.providers.models import Provider
 
     return Provider.objects.create(name="清波居家养老服务有限公司", credit_code=provider_code("91330102MA27UW301"), region=city.county)

@@ -36,7 +36,7 @@ PRICE_PER_HOUR = 40_00  # fen: what the test provider is paid for an hour of ser
 
 
 def spend(account, actor, minutes, key, on=SERVICE_DAY, provider=None):
-    from eldercare.services.models import Provider
+    from eldercare.providers.models import Provider
 
     provider = provider or Provider.objects.get()
     value = minutes * PRICE_PER_HOUR // 60 if isinstance(minutes, int) and not isinstance(minutes, bool) else 0

@@ -13,7 +13,7 @@ from eldercare.entitlements.services.issuance import issuance_execute
 from eldercare.entitlements.services.ledger import allowance_adjust, allowance_reverse, allowance_spend
 from eldercare.entitlements.services.settlement import settlement_lock, settlement_prepare
 from eldercare.facilities.models import Stay
-from eldercare.services.models import Provider
+from eldercare.providers.models import Provider
 
 from .conftest import MONTH, provider_code
 

@@ -1,0 +1,364 @@
+"""The door-to-door services API: the catalogue, orders through their life, matching, a caregiver's
+tasks and the fraud flags. Handlers parse, call one service or selector and shape the answer."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from eldercare.accounts.selectors import region_get
+from eldercare.elders.selectors import elder_get
+from eldercare.providers.models import Provider
+from eldercare.providers.selectors import manages
+
+from . import matching, selectors
+from .models import Caregiver, ServiceItem
+from .services import caregivers, orders, prices
+
+router = Router(tags=["services"])
+
+
+class ItemOut(Schema):
+    code: str
+    name: str
+    category: str
+    unit: str
+    minutes: int
+    min_level: int | None
+
+
+@router.get("/items", response=list[ItemOut], summary="服务项目目录 / the service catalogue")
+def items(request):
+    return list(selectors.catalogue().values("code", "name", "category", "unit", "minutes", "min_level"))
+
+
+class EventOut(Schema):
+    from_status: str
+    to_status: str
+    at: dt.datetime
+    note: str
+
+
+class FlagOut(Schema):
+    kind: str
+    detail: str
+    other_id: int | None
+    created_at: dt.datetime
+
+
+class OrderOut(Schema):
+    id: int
+    elder_id: int
+    elder_name: str
+    item: str
+    item_name: str
+    quantity: int
+    status: str
+    status_label: str
+    channel: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    region: str
+    provider_id: int | None
+    caregiver_id: int | None
+    caregiver_name: str | None
+    match_note: str
+    unit_price: int | None
+    amount: int | None
+    paid_by_allowance: int
+    allowance_minutes: int
+    self_pay: int
+    checked_in_at: dt.datetime | None
+    checked_out_at: dt.datetime | None
+    record: str
+    rating: int | None
+    reason: str
+
+
+class OrderDetailOut(OrderOut):
+    events: list[EventOut]
+    flags: list[FlagOut]
+
+
+def _order(o) -> dict:
+    keys = (
+        "quantity", "status", "channel", "window_start", "window_end", "provider_id", "caregiver_id", "match_note", "unit_price", "amount",
+        "paid_by_allowance", "allowance_minutes", "self_pay", "checked_in_at", "checked_out_at", "record", "rating", "reason",
+    )  # fmt: skip
+    return {
+        "id": o.pk,
+        "elder_id": o.elder_id,
+        "elder_name": o.elder.name,
+        "item": o.item.code,
+        "item_name": o.item.name,
+        "status_label": o.get_status_display(),
+        "region": o.region_id,
+        "caregiver_name": o.caregiver.name if o.caregiver_id else None,
+        **{k: getattr(o, k) for k in keys},
+    }
+
+
+def _detail(o) -> dict:
+    return {
+        **_order(o),
+        "events": list(o.events.order_by("pk").values("from_status", "to_status", "at", "note")),
+        "flags": list(o.flags.values("kind", "detail", "other_id", "created_at")),
+    }
+
+
+class OrderIn(Schema):
+    elder: int
+    item: str
+    window_start: dt.datetime
+    window_end: dt.datetime
+    quantity: int | None = None
+    channel: str | None = None
+    note: str = ""
+
+
+@router.post("/orders", response={201: OrderDetailOut}, summary="下单 / request a service")
+def order_create(request, data: OrderIn):
+    elder = elder_get(actor=request.auth, pk=data.elder)
+    item = get_object_or_404(ServiceItem, code=data.item)
+    order = orders.order_request(
+        actor=request.auth,
+        elder=elder,
+        item=item,
+        window_start=data.window_start,
+        window_end=data.window_end,
+        quantity=data.quantity,
+        channel=data.channel,
+        note=data.note,
+    )
+    return Status(201, _detail(order))
+
+
+@router.get("/orders", response=list[OrderOut], summary="工单 / orders")
+def order_list(request, status: str | None = None, region: str | None = None):
+    return [_order(o) for o in selectors.order_list(actor=request.auth, status=status, region=region)[:200]]
+
+
+@router.get("/orders/{order_id}", response=OrderDetailOut, summary="工单详情 / an order")
+def order_detail(request, order_id: int):
+    return _detail(selectors.order_get(actor=request.auth, pk=order_id))
+
+
+class MatchOut(Schema):
+    caregiver_id: int | None
+    explanation: list[str]
+    candidates: list[tuple[int, float]]
+
+
+@router.get("/orders/{order_id}/match", response=MatchOut, summary="匹配预览（不派单）/ who would be chosen, and why")
+def order_match(request, order_id: int):
+    order = selectors.order_get(actor=request.auth, pk=order_id)
+    orders.may_dispatch(request.auth, order)
+    choice = matching.match(order)
+    return {"caregiver_id": choice.caregiver_id, "explanation": choice.explanation, "candidates": choice.candidates}
+
+
+class AssignIn(Schema):
+    caregiver: int
+    note: str = ""
+
+
+class ReasonIn(Schema):
+    reason: str
+
+
+class CheckInIn(Schema):
+    latitude: Decimal
+    longitude: Decimal
+
+
+class CheckOutIn(Schema):
+    record: str
+
+
+class ConfirmIn(Schema):
+    rating: int
+    comment: str = ""
+
+
+def _act(request, order_id: int, action, **kwargs):
+    order = selectors.order_get(actor=request.auth, pk=order_id)
+    return _detail(action(actor=request.auth, order=order, **kwargs))
+
+
+@router.post("/orders/{order_id}/auto-dispatch", response=OrderDetailOut, summary="自动匹配并派单 / match and dispatch")
+def order_auto_dispatch(request, order_id: int):
+    return _act(request, order_id, orders.order_auto_dispatch)
+
+
+@router.post("/orders/{order_id}/assign", response=OrderDetailOut, summary="指定护理员 / assign a caregiver")
+def order_assign(request, order_id: int, data: AssignIn):
+    caregiver = get_object_or_404(Caregiver, pk=data.caregiver)
+    return _act(request, order_id, orders.order_assign, caregiver=caregiver, note=data.note)
+
+
+@router.post("/orders/{order_id}/dispatch", response=OrderDetailOut, summary="派单 / dispatch")
+def order_dispatch(request, order_id: int):
+    return _act(request, order_id, orders.order_dispatch)
+
+
+@router.post("/orders/{order_id}/accept", response=OrderDetailOut, summary="接单 / accept")
+def order_accept(request, order_id: int):
+    return _act(request, order_id, orders.order_accept)
+
+
+@router.post("/orders/{order_id}/decline", response=OrderDetailOut, summary="拒单 / decline")
+def order_decline(request, order_id: int, data: ReasonIn):
+    return _act(request, order_id, orders.order_decline, reason=data.reason)
+
+
+@router.post("/orders/{order_id}/depart", response=OrderDetailOut, summary="出发 / on the way")
+def order_depart(request, order_id: int):
+    return _act(request, order_id, orders.order_depart)
+
+
+@router.post("/orders/{order_id}/check-in", response=OrderDetailOut, summary="签到 / check in")
+def order_check_in(request, order_id: int, data: CheckInIn):
+    return _act(request, order_id, orders.order_check_in, latitude=data.latitude, longitude=data.longitude)
+
+
+@router.post("/orders/{order_id}/check-out", response=OrderDetailOut, summary="签退 / check out")
+def order_check_out(request, order_id: int, data: CheckOutIn):
+    return _act(request, order_id, orders.order_check_out, record=data.record)
+
+
+@router.post("/orders/{order_id}/confirm", response=OrderDetailOut, summary="确认并评价 / confirm and rate")
+def order_confirm(request, order_id: int, data: ConfirmIn):
+    return _act(request, order_id, orders.order_confirm, rating=data.rating, comment=data.comment)
+
+
+@router.post("/orders/{order_id}/cancel", response=OrderDetailOut, summary="取消 / cancel")
+def order_cancel(request, order_id: int, data: ReasonIn):
+    return _act(request, order_id, orders.order_cancel, reason=data.reason)
+
+
+@router.post("/orders/{order_id}/no-show", response=OrderDetailOut, summary="未履约 / no-show")
+def order_no_show(request, order_id: int, data: ReasonIn):
+    return _act(request, order_id, orders.order_no_show, reason=data.reason)
+
+
+@router.get("/tasks", response=list[OrderOut], summary="护理员当日任务 / a caregiver's tasks of a day")
+def tasks(request, day: dt.date | None = None):
+    return [_order(o) for o in selectors.caregiver_tasks(actor=request.auth, day=day)]
+
+
+class FlagRowOut(FlagOut):
+    id: int
+    order_id: int
+
+
+@router.get("/flags", response=list[FlagRowOut], summary="异常预警 / fraud flags")
+def flags(request):
+    return list(selectors.flags_visible(request.auth).values("id", "order_id", "kind", "detail", "other_id", "created_at")[:200])
+
+
+# ---------------------------------------------------------------- catalogue administration
+
+
+class PriceIn(Schema):
+    item: str
+    region: str
+    price: int  # fen per visit or per hour
+    valid_from: dt.date
+    valid_to: dt.date | None = None
+    document: str
+
+
+class PriceOut(Schema):
+    id: int
+    item: str
+    region: str
+    price: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    document: str
+
+
+def _price(p) -> dict:
+    return {
+        "id": p.pk,
+        "item": p.item.code,
+        "region": p.region_id,
+        **{k: getattr(p, k) for k in ("price", "valid_from", "valid_to", "document")},
+    }
+
+
+@router.post("/guide-prices", response={201: PriceOut}, summary="设定政府指导价 / set a guide price")
+def guide_price_create(request, data: PriceIn):
+    item = get_object_or_404(ServiceItem, code=data.item)
+    region = region_get(actor=request.auth, code=data.region)
+    price = prices.guide_price_set(
+        actor=request.auth,
+        item=item,
+        region=region,
+        price=data.price,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        document=data.document,
+    )
+    return Status(201, _price(price))
+
+
+@router.get("/guide-prices/current", response={200: PriceOut, 404: dict}, summary="某社区某日的指导价 / the guide price in force")
+def guide_price_current(request, item: str, region: str, day: dt.date):
+    found = prices.price_for(get_object_or_404(ServiceItem, code=item), region_get(actor=request.auth, code=region).code, day)
+    return _price(found) if found else Status(404, {"detail": "无指导价 / no guide price"})
+
+
+class CaregiverIn(Schema):
+    name: str
+    id_number: str
+    latitude: Decimal
+    longitude: Decimal
+    categories: list[str]
+    level: int | None = None
+    certificate_number: str = ""
+    certificate_expires: dt.date | None = None
+    hours: dict = {}
+    phone: str = ""
+
+
+class CaregiverOut(Schema):
+    id: int
+    name: str
+    id_masked: str
+    level: int | None
+    certificate_expires: dt.date | None
+    categories: list[str]
+    active: bool
+
+
+@router.post("/providers/{provider_id}/caregivers", response={201: CaregiverOut}, summary="登记护理员 / register a caregiver")
+def caregiver_create(request, provider_id: int, data: CaregiverIn):
+    provider = get_object_or_404(Provider, pk=provider_id)
+    c = caregivers.caregiver_register(actor=request.auth, provider=provider, **data.dict())
+    return Status(
+        201, {k: getattr(c, k) for k in ("name", "id_masked", "level", "certificate_expires", "categories", "active")} | {"id": c.pk}
+    )
+
+
+@router.get("/providers/{provider_id}/caregivers", response=list[CaregiverOut], summary="本服务商护理员 / a provider's caregivers")
+def caregiver_list(request, provider_id: int):
+    provider = get_object_or_404(Provider, pk=provider_id)
+    if not manages(request.auth, provider):
+        raise PermissionDenied
+    return list(provider.caregivers.values("id", "name", "id_masked", "level", "certificate_expires", "categories", "active"))
+
+
+class ResolveIn(Schema):
+    resolution: str
+
+
+@router.post("/flags/{flag_id}/resolve", response=FlagRowOut, summary="处理异常预警 / resolve a flag")
+def flag_resolve(request, flag_id: int, data: ResolveIn):
+    flag = get_object_or_404(selectors.flags_visible(request.auth), pk=flag_id)
+    flag = orders.flag_resolve(actor=request.auth, flag=flag, resolution=data.resolution)
+    return {k: getattr(flag, k) for k in ("id", "order_id", "kind", "detail", "other_id", "created_at")}

@@ -1,0 +1,69 @@
+"""A provider's caregivers."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from auditlog.context import set_actor
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require
+from eldercare.core.crypto import keyed_hash
+from eldercare.elders import idnumber
+from eldercare.providers.models import Provider
+from eldercare.providers.selectors import manages
+
+from .. import errors
+from ..models import Caregiver, Category, VocationalLevel
+
+
+@transaction.atomic
+def caregiver_register(
+    *,
+    actor,
+    provider: Provider,
+    name: str,
+    id_number: str,
+    latitude,
+    longitude,
+    categories: list[str],
+    level: int | None = None,
+    certificate_number: str = "",
+    certificate_expires: dt.date | None = None,
+    hours: dict | None = None,
+    phone: str = "",
+    user=None,
+) -> Caregiver:
+    require(actor, Cap.MANAGE_CAREGIVERS)
+    if not manages(actor, provider):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    try:
+        number = idnumber.parse(id_number).number
+    except idnumber.InvalidIdNumber as exc:
+        raise ValidationError({"id_number": str(exc)}) from exc
+    if Caregiver.objects.filter(id_hash=keyed_hash(number)).exists():
+        raise ValidationError({"id_number": errors.ERR_DUPLICATE_CAREGIVER})
+    unknown = [c for c in categories if c not in Category.values]
+    if unknown:
+        raise ValidationError({"categories": ", ".join(unknown)})
+    if level is not None and level not in VocationalLevel.values:
+        raise ValidationError({"level": errors.ERR_LEVEL.format(level=level)})
+    with set_actor(actor):
+        return Caregiver.objects.create(
+            provider=provider,
+            user=user,
+            name=name.strip(),
+            id_number=number,
+            id_hash=keyed_hash(number),
+            id_masked=idnumber.mask(number),
+            phone=phone,
+            level=level,
+            certificate_number=certificate_number,
+            certificate_expires=certificate_expires,
+            categories=sorted(set(categories)),
+            latitude=latitude,
+            longitude=longitude,
+            hours=hours or {},
+        )

@@ -1,0 +1,46 @@
+"""The providers API: registering a provider and the regions it serves."""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from ninja import Router, Schema, Status
+
+from eldercare.accounts.selectors import region_get
+
+from . import services
+from .models import Provider
+
+router = Router(tags=["providers"])
+
+
+class ProviderIn(Schema):
+    name: str
+    credit_code: str
+    region: str
+    licence: str = ""
+
+
+class ProviderOut(Schema):
+    id: int
+    name: str
+    credit_code: str
+    region: str
+    status: str
+
+
+@router.post("/", response={201: ProviderOut}, summary="登记服务商 / register a provider")
+def provider_create(request, data: ProviderIn):
+    region = region_get(actor=request.auth, code=data.region)
+    p = services.provider_register(actor=request.auth, name=data.name, credit_code=data.credit_code, region=region, licence=data.licence)
+    return Status(201, {"id": p.pk, "name": p.name, "credit_code": p.credit_code, "region": p.region_id, "status": p.status})
+
+
+class AreaIn(Schema):
+    region: str
+
+
+@router.post("/{provider_id}/areas", response={201: dict}, summary="增加服务区域 / add a service area")
+def provider_area(request, provider_id: int, data: AreaIn):
+    provider = get_object_or_404(Provider, pk=provider_id)
+    area = services.service_area_add(actor=request.auth, provider=provider, region=region_get(actor=request.auth, code=data.region))
+    return Status(201, {"provider": provider.pk, "region": area.region_id})
