@@ -2,8 +2,8 @@ import pytest
 from django.utils import translation
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.elders.models import Contact, DisabilityLevel, PriorityGroup, Relation
+from eldercare.tests import builders as testing
 
 
 @pytest.fixture

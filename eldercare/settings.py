@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from decimal import Decimal
 from pathlib import Path
 
 import dj_database_url
@@ -37,6 +38,16 @@ def envint(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
+
+
+def envdecimal(name: str, default: str) -> Decimal:
+    raw = os.environ.get(name)
+    if raw is None or raw == "":
+        return Decimal(default)
+    try:
+        return Decimal(raw)
+    except ArithmeticError:
+        raise ImproperlyConfigured(f"{name} must be a decimal number, got {raw!r}") from None
 
 
 def envlist(name: str, default: list[str]) -> list[str]:
@@ -224,6 +235,17 @@ AUDITLOG_INCLUDE_ALL_MODELS = False
 # Page sizes and export limits
 ELDERCARE_PAGE_SIZE = envint("ELDERCARE_PAGE_SIZE", 50)
 ELDERCARE_EXPORT_MAX_ROWS = envint("ELDERCARE_EXPORT_MAX_ROWS", 1_048_000)  # Excel's sheet limit
+
+# Door-to-door services (platform defaults; a region's own rule may replace them later)
+ELDERCARE_CHECKIN_RADIUS_METRES = envint("ELDERCARE_CHECKIN_RADIUS_METRES", 500)  # farther from home is flagged
+ELDERCARE_TOO_SHORT_SHARE = envdecimal("ELDERCARE_TOO_SHORT_SHARE", "0.5")  # of the booked minutes; shorter is flagged
+ELDERCARE_SERVICE_CIRCLE_MINUTES = envint("ELDERCARE_SERVICE_CIRCLE_MINUTES", 10)  # the "10-minute service circle"
+ELDERCARE_TRAVEL_KMH = envint("ELDERCARE_TRAVEL_KMH", 15)  # a caregiver's speed across town, for the circle
+
+# Devices and alarms
+ELDERCARE_ALARM_ACK_SECONDS = envint("ELDERCARE_ALARM_ACK_SECONDS", 120)  # unacknowledged this long: call the next contact
+ELDERCARE_LAST_SEEN_STEP_SECONDS = envint("ELDERCARE_LAST_SEEN_STEP_SECONDS", 600)
+ELDERCARE_READING_RETENTION_DAYS = envint("ELDERCARE_READING_RETENTION_DAYS", 90)
 
 LOGGING = {
     "version": 1,

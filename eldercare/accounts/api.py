@@ -1,7 +1,9 @@
 from __future__ import annotations
 
-from ninja import Router, Schema
+from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
+
+from eldercare.core.pagination import Page, Paging, paged
 
 from . import selectors
 from .models import ApiToken
@@ -33,7 +35,7 @@ class MeOut(Schema):
 
 @router.get("/me", response=MeOut, summary="当前用户 / the current user")
 def me(request):
-    user = request.user
+    user = request.auth
     caps = sorted(CAPABILITIES[Role(user.role)]) if not user.is_superuser else sorted(CAPABILITIES[Role.SYSTEM_ADMIN])
     return MeOut(
         username=user.username,
@@ -61,11 +63,11 @@ class RegionOut(Schema):
         return obj.parent_id
 
 
-@regions_router.get("/", response=list[RegionOut], summary="下级区划 / child regions (the user's own region when no parent is given)")
-def children(request, parent: str | None = None):
-    return selectors.region_children(actor=request.user, code=parent)
+@regions_router.get("/", response=Page[RegionOut], summary="下级区划 / child regions (the user's own region when no parent is given)")
+def children(request, paging: Query[Paging], parent: str | None = None):
+    return paged(selectors.region_children(actor=request.auth, code=parent), paging)
 
 
 @regions_router.get("/{code}", response=RegionOut, summary="区划详情 / one region")
 def detail(request, code: str):
-    return selectors.region_get(actor=request.user, code=code)
+    return selectors.region_get(actor=request.auth, code=code)

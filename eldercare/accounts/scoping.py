@@ -11,14 +11,13 @@ from dataclasses import dataclass
 from django.core.exceptions import PermissionDenied
 from django.db.models import Q
 
+from eldercare.core.errors import Err
 from eldercare.regions.models import subtree_bounds
 
 from .roles import CAPABILITIES, SCOPE_KIND, Cap, Role, ScopeKind
 
-ERR_NO_CAPABILITY = "无此权限 / not permitted for this role"
-ERR_OUT_OF_SCOPE = "该记录不在您的管辖范围内 / this record is outside your region"
-
-
+ERR_NO_CAPABILITY = Err("accounts.no_capability", "无此权限 / not permitted for this role")
+ERR_OUT_OF_SCOPE = Err("accounts.out_of_scope", "该记录不在您的管辖范围内 / this record is outside your region")
 @dataclass(frozen=True)
 class Scope:
     kind: ScopeKind

@@ -5,14 +5,13 @@ from __future__ import annotations
 
 from django.http import Http404
 
+from eldercare.core.errors import Err
 from eldercare.regions.models import Level, Region
 
 from .roles import Cap
 from .scoping import require, require_region, scope_for
 
-ERR_REGION_UNKNOWN = "未知的区划代码 {code} / unknown region code {code}"
-
-
+ERR_REGION_UNKNOWN = Err("accounts.region_unknown", "未知的区划代码 {code} / unknown region code {code}")
 def region_children(*, actor, code: str | None) -> list[Region]:
     """Children of a region (or the actor's own top region), limited to the actor's scope."""
     require(actor, Cap.VIEW_REGIONS)

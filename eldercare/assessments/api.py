@@ -16,6 +16,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from ninja import Query, Router, Schema, Status
 
+from eldercare.core.errors import Err
+from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders import selectors as elder_selectors
 
 from . import selectors, services
@@ -26,10 +28,8 @@ from .models import Assessment
 from .standards import CURRENT, FILES, Standard, get_standard
 
 router = Router(tags=["assessments"])
-MAX_PAGE_SIZE = 200
-ERR_USER_UNKNOWN = "用户{id}不存在 / no user with id {id}"
-ERR_STANDARD_UNKNOWN = "未知的评估标准“{code}” / unknown assessment standard '{code}'"
-
+ERR_USER_UNKNOWN = Err("assessments.user_unknown", "用户{id}不存在 / no user with id {id}")
+ERR_STANDARD_UNKNOWN = Err("assessments.standard_unknown", "未知的评估标准“{code}” / unknown assessment standard '{code}'")
 STATUS_LABELS = dict(AssessmentStatus.choices)
 REASON_LABELS = dict(Reason.choices)
 CATEGORY_LABELS = dict(CareCategory.choices)
@@ -106,13 +106,6 @@ class AssessmentOut(AssessmentRowOut):
     reviewed_at: dt.datetime | None
     effective_to: dt.date | None
     actions: list[str]
-
-
-class AssessmentPageOut(Schema):
-    total: int
-    page: int
-    page_size: int
-    items: list[AssessmentRowOut]
 
 
 class ListFiltersIn(Schema):
@@ -393,30 +386,27 @@ def _user(pk: int | None, field: str):
 
 
 def _view(request, assessment_id: int) -> dict:
-    return _detail(selectors.assessment_view(actor=request.user, pk=assessment_id))
+    return _detail(selectors.assessment_view(actor=request.auth, pk=assessment_id))
 
 
 def _get(request, assessment_id: int) -> Assessment:
-    return selectors.assessment_get(actor=request.user, pk=assessment_id)
+    return selectors.assessment_get(actor=request.auth, pk=assessment_id)
 
 
 # ---------------------------------------------------------------- assessments
 
 
-@router.get("/", response=AssessmentPageOut, summary="评估列表 / assessments in scope (agencies: those assigned to them)")
-def list_assessments(request, filters: Query[ListFiltersIn], page: int = 1, page_size: int = 50):
-    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
-    qs = selectors.assessment_list(actor=request.user, filters=selectors.AssessmentFilters(**filters.dict()))
-    total = qs.count()
-    items = qs[(page - 1) * page_size : page * page_size]
-    return {"total": total, "page": page, "page_size": page_size, "items": [_row(a) for a in items]}
+@router.get("/", response=Page[AssessmentRowOut], summary="评估列表 / assessments in scope (agencies: those assigned to them)")
+def list_assessments(request, filters: Query[ListFiltersIn], paging: Query[Paging]):
+    qs = selectors.assessment_list(actor=request.auth, filters=selectors.AssessmentFilters(**filters.dict()))
+    return paged(qs, paging, _row)
 
 
 @router.post("/", response={201: AssessmentOut}, summary="安排评估 / schedule an assessment")
 def schedule(request, payload: ScheduleIn):
-    elder = elder_selectors.elder_get(actor=request.user, pk=payload.elder)
+    elder = elder_selectors.elder_get(actor=request.auth, pk=payload.elder)
     assessment = services.assessment_schedule(
-        actor=request.user,
+        actor=request.auth,
         elder=elder,
         scheduled_for=payload.scheduled_for,
         reason=payload.reason,
@@ -428,12 +418,14 @@ def schedule(request, payload: ScheduleIn):
     return Status(201, _view(request, assessment.pk))
 
 
-@router.get("/overdue", response=list[OverdueOut], summary="逾期复评工作清单 / overdue reassessments in scope, most overdue first")
-def overdue(request, region: str | None = None, on: dt.date | None = None, limit: int = 500):
+@router.get("/overdue", response=Page[OverdueOut], summary="逾期复评工作清单 / overdue reassessments in scope, most overdue first")
+def overdue(request, paging: Query[Paging], region: str | None = None, on: dt.date | None = None):
     on = on or timezone.localdate()
-    rows = selectors.overdue_reassessments(actor=request.user, region=region, on=on)[: min(max(limit, 1), 2000)]
-    return [
-        {
+    rows = selectors.overdue_reassessments(actor=request.auth, region=region, on=on)
+    return paged(
+        rows,
+        paging,
+        lambda a: {
             "assessment_id": a.pk,
             "elder_id": a.elder_id,
             "elder_name": a.elder.name,
@@ -444,14 +436,13 @@ def overdue(request, region: str | None = None, on: dt.date | None = None, limit
             "reassess_due": a.reassess_due,
             "days_overdue": (on - a.reassess_due).days,
             "reassessment_open": a.reassessment_open,
-        }
-        for a in rows
-    ]
+        },
+    )
 
 
-@router.get("/standards", response=list[StandardSummaryOut], summary="评估标准 / the assessment standards")
-def standards(request):
-    return [_standard_summary(slug, get_standard(code)) for slug, code in SLUGS.items()]
+@router.get("/standards", response=Page[StandardSummaryOut], summary="评估标准 / the assessment standards")
+def standards(request, paging: Query[Paging]):
+    return paged(list(SLUGS.items()), paging, lambda pair: _standard_summary(pair[0], get_standard(pair[1])))
 
 
 @router.get(
@@ -470,7 +461,7 @@ def standard(request, slug: str):
 def record_qualification(request, payload: QualificationIn):
     data = payload.dict()
     data["user"] = _user(data["user"], "user")
-    q = services.qualification_record(actor=request.user, **data)
+    q = services.qualification_record(actor=request.auth, **data)
     return Status(
         201,
         {
@@ -485,17 +476,17 @@ def record_qualification(request, payload: QualificationIn):
     )
 
 
-@router.get("/elders/{int:elder_id}/history", response=list[AssessmentRowOut], summary="能力等级历史 / an elder's level history")
-def history(request, elder_id: int, include_pending: bool = False):
-    elder = elder_selectors.elder_get(actor=request.user, pk=elder_id)
-    rows = selectors.level_history(actor=request.user, elder=elder, include_pending=include_pending)
-    return [_row(a) for a in rows.select_related("elder__residence")]
+@router.get("/elders/{int:elder_id}/history", response=Page[AssessmentRowOut], summary="能力等级历史 / an elder's level history")
+def history(request, elder_id: int, paging: Query[Paging], include_pending: bool = False):
+    elder = elder_selectors.elder_get(actor=request.auth, pk=elder_id)
+    rows = selectors.level_history(actor=request.auth, elder=elder, include_pending=include_pending)
+    return paged(rows.select_related("elder__residence"), paging, _row)
 
 
 @router.get("/elders/{int:elder_id}/current", response=CurrentLevelOut, summary="当前能力等级 / an elder's level in force on a day")
 def current(request, elder_id: int, on: dt.date | None = None):
     on = on or timezone.localdate()
-    elder, found = selectors.elder_current_level(actor=request.user, elder_id=elder_id, on=on)
+    elder, found = selectors.elder_current_level(actor=request.auth, elder_id=elder_id, on=on)
     fields = ("level", "level_name", "care_category", "disability_degree", "standard", "effective_from", "reassess_due", "assessment_id")
     return {"elder_id": elder.pk, "on": on, **{f: getattr(found, f, None) for f in fields}}
 
@@ -507,7 +498,7 @@ def get_assessment(request, assessment_id: int):
 
 @router.post("/{int:assessment_id}/answers", response=AssessmentOut, summary="保存答案（可部分）/ save answers (partial; null removes one)")
 def save_answers(request, assessment_id: int, payload: AnswersIn):
-    services.assessment_save_answers(actor=request.user, assessment=_get(request, assessment_id), **payload.dict())
+    services.assessment_save_answers(actor=request.auth, assessment=_get(request, assessment_id), **payload.dict())
     return _view(request, assessment_id)
 
 
@@ -515,29 +506,29 @@ def save_answers(request, assessment_id: int, payload: AnswersIn):
 def submit(request, assessment_id: int, payload: SubmitIn):
     data = payload.dict()
     data["second_assessor"] = _user(data["second_assessor"], "second_assessor")
-    services.assessment_submit(actor=request.user, assessment=_get(request, assessment_id), **data)
+    services.assessment_submit(actor=request.auth, assessment=_get(request, assessment_id), **data)
     return _view(request, assessment_id)
 
 
 @router.post("/{int:assessment_id}/review", response=AssessmentOut, summary="审核 / review a submitted assessment")
 def review(request, assessment_id: int, payload: NoteIn):
-    services.assessment_review(actor=request.user, assessment=_get(request, assessment_id), note=payload.note)
+    services.assessment_review(actor=request.auth, assessment=_get(request, assessment_id), note=payload.note)
     return _view(request, assessment_id)
 
 
 @router.post("/{int:assessment_id}/return", response=AssessmentOut, summary="退回修改 / return a submission to its assessors")
 def return_for_revision(request, assessment_id: int, payload: ReturnIn):
-    services.assessment_return_for_revision(actor=request.user, assessment=_get(request, assessment_id), note=payload.note)
+    services.assessment_return_for_revision(actor=request.auth, assessment=_get(request, assessment_id), note=payload.note)
     return _view(request, assessment_id)
 
 
 @router.post("/{int:assessment_id}/make-effective", response=AssessmentOut, summary="生效 / make a reviewed assessment effective")
 def make_effective(request, assessment_id: int, payload: EffectiveIn):
-    services.assessment_make_effective(actor=request.user, assessment=_get(request, assessment_id), effective_from=payload.effective_from)
+    services.assessment_make_effective(actor=request.auth, assessment=_get(request, assessment_id), effective_from=payload.effective_from)
     return _view(request, assessment_id)
 
 
 @router.post("/{int:assessment_id}/cancel", response=AssessmentOut, summary="取消 / cancel an assessment not yet effective")
 def cancel(request, assessment_id: int, payload: CancelIn):
-    services.assessment_cancel(actor=request.user, assessment=_get(request, assessment_id), reason=payload.reason)
+    services.assessment_cancel(actor=request.auth, assessment=_get(request, assessment_id), reason=payload.reason)
     return _view(request, assessment_id)

@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_NO_CAPABILITY, has_cap, require, scope_for
+from eldercare.core.errors import Err
 from eldercare.elders import errors as elder_errors
 from eldercare.elders.models import Elder, ElderStatus
 from eldercare.elders.selectors import scoped_elders
@@ -113,8 +114,8 @@ def overdue_reassessments(*, actor, region: str | None = None, on: dt.date | Non
 
 # ---------------------------------------------------------------- what users see
 
-ERR_NOT_FOUND = "评估记录不存在或不在您的管辖范围内 / no such assessment in your scope"
-ERR_STATUS_UNKNOWN = "未知的评估状态“{status}” / unknown assessment status '{status}'"
+ERR_NOT_FOUND = Err("assessments.not_found", "评估记录不存在或不在您的管辖范围内 / no such assessment in your scope")
+ERR_STATUS_UNKNOWN = Err("assessments.status_unknown", "未知的评估状态“{status}” / unknown assessment status '{status}'")
 OPEN_FILTER = "open"  # the work list: every status still waiting for someone
 RELATED = ("elder", "elder__residence", "assessor", "second_assessor", "reviewer", "scheduled_by")
 DEFERRED = ("elder__id_number", "elder__phone")

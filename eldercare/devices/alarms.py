@@ -1,10 +1,16 @@
-"""An alarm's life: raised (by `ingest`) → acknowledged → someone dispatched → resolved, every step
-timed; and escalation along the elder's contact chain while nobody acknowledges."""
+"""An alarm's life: raised → acknowledged → someone dispatched → resolved, every step an
+`AlarmEvent`; and escalation along the elder's contact chain while nobody acknowledges.
+
+`alarm_raise` is the one way an alarm comes to be, whatever raised it: a device's message (a
+button press, a fall, smoke; called by `ingest.store`) or an early-warning rule (`warnings`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -12,18 +18,57 @@ from django.utils import timezone
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap, Role
 from eldercare.accounts.scoping import require, require_region
+from eldercare.core.errors import Err
 from eldercare.elders.models import Contact
+from eldercare.regions.models import Level, code_prefix
 
-from .ingest import ACK_SECONDS
-from .models import Alarm, AlarmEvent, AlarmStatus, Responder
+from .models import Alarm, AlarmEvent, AlarmSource, AlarmStatus, AlarmStep, Device, EarlyWarning, Responder, WarningStatus
 
-ERR_ILLEGAL = "告警当前为“{status}”，不能{action} / an alarm that is {status_en} cannot be {action_en}"
-ERR_RESPONDER = "请选择处置人员类型 / choose who responds"
-ERR_OUTCOME = "请填写处置结果 / describe the outcome"
+ERR_ILLEGAL = Err("devices.illegal", "告警当前为“{status}”，不能{action} / an alarm that is {status_en} cannot be {action_en}")
+ERR_RESPONDER = Err("devices.responder", "请选择处置人员类型 / choose who responds")
+ERR_OUTCOME = Err("devices.outcome", "请填写处置结果 / describe the outcome")
+ERR_WARNING_CLOSED = Err("devices.warning_closed", "该预警已处理 / this warning is already closed")
+NO_CONTACT = "（无联系人，请调度员立即处置）/ no contact on record"
 ESCALATION_BATCH = 200
 
 
-def _lock(alarm: Alarm, actor, allowed: tuple[str, ...], action: tuple[str, str]) -> Alarm:
+def _ack_deadline(after: dt.datetime) -> dt.datetime:
+    return after + dt.timedelta(seconds=settings.ELDERCARE_ALARM_ACK_SECONDS)
+
+
+def alarm_raise(
+    *,
+    elder_id: int,
+    region_code: str,
+    source: AlarmSource,
+    at: dt.datetime,
+    received_at: dt.datetime,
+    device: Device | None = None,
+    message_id: str = "",
+    detail: str = "",
+    note: str = "",
+) -> Alarm:
+    """Open an alarm and its first event; escalation starts counting from its arrival.
+
+    Runs inside the caller's transaction (a device message is stored with its alarm, an early
+    warning with its alarm): the device is acknowledged, or the warning counted, only once both
+    are committed."""
+    alarm = Alarm.objects.create(
+        elder_id=elder_id,
+        device=device,
+        message_id=message_id,
+        source=source,
+        detail=detail[:300],
+        region_id=region_code,
+        raised_at=at,
+        received_at=received_at,
+        next_escalation_at=_ack_deadline(received_at),
+    )
+    AlarmEvent.objects.create(alarm=alarm, what=AlarmStep.RAISED, at=received_at, note=note[:300])
+    return alarm
+
+
+def _lock(alarm: Alarm, actor: User, allowed: tuple[AlarmStatus, ...], action: tuple[str, str]) -> Alarm:
     require(actor, Cap.HANDLE_ALARMS)
     require_region(actor, alarm.region_id)
     alarm = Alarm.objects.select_for_update(of=("self",)).select_related("elder").get(pk=alarm.pk)
@@ -33,8 +78,8 @@ def _lock(alarm: Alarm, actor, allowed: tuple[str, ...], action: tuple[str, str]
     return alarm
 
 
-@transaction.atomic
-def alarm_acknowledge(*, actor, alarm: Alarm) -> Alarm:
+@transaction.atomic(durable=True)
+def alarm_acknowledge(*, actor: User, alarm: Alarm) -> Alarm:
     """An operator has seen it: escalation stops."""
     alarm = _lock(alarm, actor, (AlarmStatus.RAISED,), ("响应", "acknowledged"))
     alarm.status, alarm.acknowledged_at, alarm.acknowledged_by, alarm.next_escalation_at = (
@@ -44,45 +89,53 @@ def alarm_acknowledge(*, actor, alarm: Alarm) -> Alarm:
         None,
     )
     alarm.save(update_fields=["status", "acknowledged_at", "acknowledged_by", "next_escalation_at"])
-    AlarmEvent.objects.create(alarm=alarm, what="acknowledged", actor=actor)
+    AlarmEvent.objects.create(alarm=alarm, what=AlarmStep.ACKNOWLEDGED, actor=actor)
     return alarm
 
 
-@transaction.atomic
-def alarm_dispatch(*, actor, alarm: Alarm, responder: str, name: str = "") -> Alarm:
+@transaction.atomic(durable=True)
+def alarm_dispatch(*, actor: User, alarm: Alarm, responder: str, name: str = "") -> Alarm:
     alarm = _lock(alarm, actor, (AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED), ("派人", "dispatched"))
     if responder not in Responder.values:
         raise ValidationError({"responder": ERR_RESPONDER})
     alarm.status, alarm.dispatched_at, alarm.responder, alarm.responder_name = AlarmStatus.DISPATCHED, timezone.now(), responder, name[:100]
     alarm.save(update_fields=["status", "dispatched_at", "responder", "responder_name"])
-    AlarmEvent.objects.create(alarm=alarm, what="dispatched", actor=actor, note=f"{Responder(responder).label} {name}"[:300])
+    AlarmEvent.objects.create(alarm=alarm, what=AlarmStep.DISPATCHED, actor=actor, note=f"{Responder(responder).label} {name}"[:300])
     return alarm
 
 
-@transaction.atomic
-def alarm_resolve(*, actor, alarm: Alarm, outcome: str) -> Alarm:
+@transaction.atomic(durable=True)
+def alarm_resolve(*, actor: User, alarm: Alarm, outcome: str) -> Alarm:
     alarm = _lock(alarm, actor, (AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED), ("处置完成", "resolved"))
     if not outcome.strip():
         raise ValidationError({"outcome": ERR_OUTCOME})
     alarm.status, alarm.resolved_at, alarm.outcome = AlarmStatus.RESOLVED, timezone.now(), outcome.strip()[:300]
     alarm.save(update_fields=["status", "resolved_at", "outcome"])
-    AlarmEvent.objects.create(alarm=alarm, what="resolved", actor=actor, note=alarm.outcome)
+    AlarmEvent.objects.create(alarm=alarm, what=AlarmStep.RESOLVED, actor=actor, note=alarm.outcome)
     return alarm
 
 
+def _street_of(code: str) -> str:
+    return code_prefix(code, Level.STREET).ljust(12, "0")
+
+
+def contact_chains(alarms: Iterable[Alarm]) -> dict[int, list[str]]:
+    """Who is called, in order, for each alarm while nobody acknowledges: the elder's emergency
+    contacts by their priority, then the community workers of the elder's community, then of the
+    street. Two queries however many alarms."""
+    alarms = list(alarms)
+    contacts: dict[int, list[str]] = defaultdict(list)
+    for c in Contact.objects.filter(elder_id__in={a.elder_id for a in alarms}, is_emergency=True).order_by("elder_id", "priority", "pk"):
+        contacts[c.elder_id].append(f"{c.name}（{c.get_relation_display()}，{c.phone_masked}）")
+    codes = {a.region_id for a in alarms} | {_street_of(a.region_id) for a in alarms}
+    workers: dict[str, list[str]] = defaultdict(list)
+    for w in User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True, region_id__in=codes).order_by("pk"):
+        workers[w.region_id].append(f"{w.display_name or w.username}（社区工作者）")
+    return {a.pk: contacts[a.elder_id] + workers[a.region_id] + workers[_street_of(a.region_id)] for a in alarms}
+
+
 def contact_chain(alarm: Alarm) -> list[str]:
-    """Who is called, in order, while nobody acknowledges: the elder's emergency contacts by their
-    priority, then the community workers of the elder's community or street."""
-    chain = [
-        f"{c.name}（{c.get_relation_display()}，{c.phone_masked}）"
-        for c in Contact.objects.filter(elder_id=alarm.elder_id, is_emergency=True).order_by("priority", "pk")
-    ]
-    region = alarm.region_id
-    workers = User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True, region_id__in=[region, region[:9].ljust(12, "0")]).order_by(
-        "region_id", "pk"
-    )
-    chain += [f"{w.display_name or w.username}（社区工作者）" for w in workers]
-    return chain
+    return contact_chains([alarm])[alarm.pk]
 
 
 def alarms_escalate(*, now: dt.datetime | None = None) -> int:
@@ -92,7 +145,7 @@ def alarms_escalate(*, now: dt.datetime | None = None) -> int:
     now = now or timezone.now()
     done = 0
     while True:
-        with transaction.atomic():
+        with transaction.atomic(durable=True):
             due = list(
                 Alarm.objects.select_for_update(skip_locked=True)
                 .filter(status=AlarmStatus.RAISED, next_escalation_at__lte=now)
@@ -100,26 +153,24 @@ def alarms_escalate(*, now: dt.datetime | None = None) -> int:
             )
             if not due:
                 return done
+            chains = contact_chains(due)
+            events = []
             for alarm in due:
-                chain = contact_chain(alarm)
-                who = (
-                    chain[min(alarm.escalation_level, len(chain) - 1)] if chain else "（无联系人，请调度员立即处置）/ no contact on record"
-                )
+                chain = chains[alarm.pk]
+                who = chain[min(alarm.escalation_level, len(chain) - 1)] if chain else NO_CONTACT
                 alarm.escalation_level += 1
-                alarm.next_escalation_at = now + dt.timedelta(seconds=ACK_SECONDS)
-                alarm.save(update_fields=["escalation_level", "next_escalation_at"])
-                AlarmEvent.objects.create(alarm=alarm, what="escalated", at=now, note=f"第{alarm.escalation_level}次升级，呼叫 {who}"[:300])
-                done += 1
+                alarm.next_escalation_at = _ack_deadline(now)
+                events.append(
+                    AlarmEvent(alarm=alarm, what=AlarmStep.ESCALATED, at=now, note=f"第{alarm.escalation_level}次升级，呼叫 {who}"[:300])
+                )
+            Alarm.objects.bulk_update(due, ["escalation_level", "next_escalation_at"])
+            AlarmEvent.objects.bulk_create(events)
+            done += len(due)
 
 
-ERR_WARNING_CLOSED = "该预警已处理 / this warning is already closed"
-
-
-@transaction.atomic
-def warning_close(*, actor, warning, note: str) -> None:
+@transaction.atomic(durable=True)
+def warning_close(*, actor: User, warning: EarlyWarning, note: str) -> None:
     """The visit was paid (or the warning explained): closed with what was found."""
-    from .models import EarlyWarning, WarningStatus
-
     require(actor, Cap.HANDLE_ALARMS)
     require_region(actor, warning.region_id)
     if not note.strip():

@@ -5,19 +5,16 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.core.exceptions import ValidationError
-from django.db import transaction
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
 
-from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import require
+from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
 
-from . import alarms, beds, selectors
+from . import alarms, beds, registration, selectors
 from .ingest import Rejected, dead_letter, parse, store
-from .models import Device, DeviceKind, Gateway
+from .models import Gateway
 
 router = Router(tags=["devices"])
 
@@ -65,21 +62,10 @@ class DeviceOut(Schema):
     last_seen: dt.datetime | None
 
 
-ERR_KIND = "未知设备类型 / unknown device kind"
-ERR_SERIAL = "该设备编号已登记 / this serial is already registered"
-
-
 @router.post("/devices", response={201: DeviceOut}, summary="登记设备 / register a device")
 def device_create(request, data: DeviceIn):
-    require(request.auth, Cap.EDIT_ELDERS)
     elder = elder_get(actor=request.auth, pk=data.elder)
-    if data.kind not in DeviceKind.values:
-        raise ValidationError({"kind": ERR_KIND})
-    if Device.objects.filter(serial=data.serial).exists():
-        raise ValidationError({"serial": ERR_SERIAL})
-    with transaction.atomic():
-        device = Device.objects.create(serial=data.serial.strip(), kind=data.kind, elder=elder)
-    return Status(201, _device(device))
+    return Status(201, _device(registration.device_register(actor=request.auth, elder=elder, serial=data.serial, kind=data.kind)))
 
 
 def _device(d) -> dict:
@@ -167,9 +153,9 @@ def _detail(a) -> dict:
     }
 
 
-@router.get("/alarms", response=list[AlarmOut], summary="告警看板（未处置）/ the open alarms")
-def alarm_board(request):
-    return [_alarm(a) for a in selectors.alarm_board(request.auth)]
+@router.get("/alarms", response=Page[AlarmOut], summary="告警看板（未处置）/ the open alarms")
+def alarm_board(request, paging: Query[Paging]):
+    return paged(selectors.alarm_board(request.auth), paging, _alarm)
 
 
 @router.get("/alarms/{alarm_id}", response=AlarmDetailOut, summary="告警详情 / an alarm with the elder's context")
@@ -240,9 +226,9 @@ def _bed(b) -> dict:
     }
 
 
-@router.get("/beds", response=list[BedOut], summary="家庭养老床位 / home care beds (the region's, or a provider's own)")
-def bed_list(request):
-    return [_bed(b) for b in selectors.bed_list(request.auth).prefetch_related("records")]
+@router.get("/beds", response=Page[BedOut], summary="家庭养老床位 / home care beds (the region's, or a provider's own)")
+def bed_list(request, paging: Query[Paging]):
+    return paged(selectors.bed_list(request.auth).prefetch_related("records"), paging, _bed)
 
 
 @router.get("/beds/{bed_id}", response=BedOut, summary="床位详情与记录 / a home care bed and its records")
@@ -290,10 +276,12 @@ class CloseIn(Schema):
     note: str
 
 
-@router.get("/warnings", response=list[WarningOut], summary="未处理的异常预警 / open early warnings")
-def warning_list(request):
-    return [
-        {
+@router.get("/warnings", response=Page[WarningOut], summary="未处理的异常预警 / open early warnings")
+def warning_list(request, paging: Query[Paging]):
+    return paged(
+        selectors.open_warnings(request.auth),
+        paging,
+        lambda w: {
             "id": w.pk,
             "elder_id": w.elder_id,
             "elder_name": w.elder.name,
@@ -303,9 +291,8 @@ def warning_list(request):
             "action": w.action,
             "alarm_id": w.alarm_id,
             "created_at": w.created_at,
-        }  # fmt: skip
-        for w in selectors.open_warnings(request.auth)
-    ]
+        },
+    )
 
 
 @router.post("/warnings/{warning_id}/close", response={204: None}, summary="预警已处理（已上门） / close a warning")

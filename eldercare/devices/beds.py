@@ -11,14 +11,15 @@ from django.db import transaction
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_elder
+from eldercare.core.errors import Err
 from eldercare.elders.models import Elder
 from eldercare.providers.models import Provider
 from eldercare.providers.selectors import manages
 
 from .models import BedRecord, HomeCareBed
 
-ERR_CONTRACT = "该合同编号已登记 / this contract number is already registered"
-ERR_NOTE = "请填写记录内容 / write what was done"
+ERR_CONTRACT = Err("devices.contract", "该合同编号已登记 / this contract number is already registered")
+ERR_NOTE = Err("devices.note", "请填写记录内容 / write what was done")
 ERR_EQUIPMENT = '设备清单格式：[{"item": "护理床"}, …] / equipment is a list of {"item": …}'
 
 

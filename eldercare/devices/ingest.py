@@ -25,12 +25,12 @@ from django.db.models import Case, DateTimeField, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
-from .models import Alarm, AlarmEvent, AlarmSource, DeadLetter, Device, DeviceStatus, Event, Reading
+from .alarms import alarm_raise
+from .models import AlarmSource, DeadLetter, Device, DeviceStatus, Event, Reading
 
 KINDS = set(Event.values)
 ALARM_KINDS = {"button": AlarmSource.BUTTON, "fall": AlarmSource.FALL, "smoke": AlarmSource.SMOKE}
 MAX_FUTURE = dt.timedelta(minutes=5)  # device clocks drift; further ahead is a broken clock
-ACK_SECONDS = getattr(settings, "ELDERCARE_ALARM_ACK_SECONDS", 120)  # platform default: escalate after 2 minutes
 
 
 class Rejected(ValueError):
@@ -117,22 +117,6 @@ def dead_letter(source: str, payload: bytes, reason: str) -> DeadLetter:
     return DeadLetter.objects.create(source=source[:200], payload=text[:10_000], reason=reason[:300])
 
 
-def alarm_raise(*, device: Device, reading: Reading, source: str, detail: str = "") -> Alarm:
-    alarm = Alarm.objects.create(
-        elder=device.elder,
-        device=device,
-        message_id=reading.message_id,
-        source=source,
-        detail=detail,
-        region_id=device.elder.residence_id,
-        raised_at=reading.at,
-        received_at=reading.received_at,
-        next_escalation_at=reading.received_at + dt.timedelta(seconds=ACK_SECONDS),
-    )
-    AlarmEvent.objects.create(alarm=alarm, what="raised", at=reading.received_at, note=f"{device.get_kind_display()} {device.serial}")
-    return alarm
-
-
 @transaction.atomic
 def store(messages: list[Message], *, received_at: dt.datetime | None = None) -> list[Outcome]:
     """Persist a batch in one transaction (readings, alarms, devices' last seen); committed when this
@@ -158,7 +142,9 @@ def store(messages: list[Message], *, received_at: dt.datetime | None = None) ->
 UNKNOWN_DEVICE = "未登记的设备 / unknown device"
 # "Last seen" is for noticing silent devices (hours): it moves in steps of at least this much, which
 # spares a row update for most readings of a meter that reports every few minutes (platform default).
-LAST_SEEN_STEP = dt.timedelta(seconds=getattr(settings, "ELDERCARE_LAST_SEEN_STEP_SECONDS", 600))
+def _last_seen_step() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.ELDERCARE_LAST_SEEN_STEP_SECONDS)
+
 
 # PostgreSQL: the batch is copied into a temporary table, then one statement finds the devices,
 # inserts what is new (the primary key turns repeats away) and moves devices' last seen forward.
@@ -216,7 +202,7 @@ def _store_plain_postgres(plain: list[Message], received_at: dt.datetime) -> tup
             for m in plain:
                 copy.write_row(m[:2] + (m.kind, m.value, m.at, m.battery))
         sql = _STORE_BATCH.format(device=qn(Device._meta.db_table), reading=qn(Reading._meta.db_table))
-        cursor.execute(sql, {"removed": DeviceStatus.REMOVED, "received_at": received_at, "step": LAST_SEEN_STEP})
+        cursor.execute(sql, {"removed": DeviceStatus.REMOVED, "received_at": received_at, "step": _last_seen_step()})
         rows = cursor.fetchall()
     unknown = {serial for serial, at, _ in rows if at is None}
     return unknown, {row for row in rows if row[1] is not None}
@@ -256,10 +242,10 @@ def _store_plain(plain: list[Message], received_at: dt.datetime) -> tuple[set[st
 
 
 def _seen(device_id: int, at: dt.datetime, battery: int | None) -> None:
-    """Move a device's last seen forward (never back) by at least LAST_SEEN_STEP; take the battery
+    """Move a device's last seen forward (never back) by at least ELDERCARE_LAST_SEEN_STEP_SECONDS; take the battery
     level of a message no older than last seen."""
     moment = Value(at, DateTimeField())
-    stale = Q(last_seen__isnull=True) | Q(last_seen__lte=at - LAST_SEEN_STEP)
+    stale = Q(last_seen__isnull=True) | Q(last_seen__lte=at - _last_seen_step())
     fields = {"last_seen": Greatest(Coalesce("last_seen", moment), moment)}
     if battery is not None:
         newer = Q(last_seen__isnull=True) | Q(last_seen__lte=at)
@@ -284,7 +270,16 @@ def _store_alarm(m: Message, received_at: dt.datetime) -> Outcome:
             reading = Reading.objects.create(
                 device=device, message_id=m.message_id, kind=m.kind, value=m.value, at=m.at, received_at=received_at
             )
-            alarm = alarm_raise(device=device, reading=reading, source=ALARM_KINDS[m.kind])
+            alarm = alarm_raise(
+                elder_id=device.elder_id,
+                region_code=device.elder.residence_id,
+                source=ALARM_KINDS[m.kind],
+                at=reading.at,
+                received_at=reading.received_at,
+                device=device,
+                message_id=reading.message_id,
+                note=f"{device.get_kind_display()} {device.serial}",
+            )
     except IntegrityError:
         return Outcome(m.serial, m.message_id, "duplicate")
     _seen(device.pk, m.at, m.battery)

@@ -292,13 +292,18 @@ class WarningStatus(models.TextChoices):
     CLOSED = "closed", _("已处理")
 
 
+class WarningAction(models.TextChoices):
+    ALARM = "alarm", _("告警")
+    VISIT = "visit", _("上门探访")
+
+
 class EarlyWarning(models.Model):
     """An early warning for an elder (a rule of `rules.yaml` that fired): an alarm, or a visit to pay."""
 
     elder = models.ForeignKey("elders.Elder", verbose_name=_("老年人"), on_delete=models.CASCADE, related_name="warnings")
     rule = models.CharField(_("规则"), max_length=40)
     detail = models.CharField(_("说明"), max_length=300)
-    action = models.CharField(_("处置方式"), max_length=10, choices=[("alarm", _("告警")), ("visit", _("上门探访"))])
+    action = models.CharField(_("处置方式"), max_length=10, choices=WarningAction.choices)
     region = models.ForeignKey("regions.Region", verbose_name=_("社区"), on_delete=models.PROTECT, related_name="+")
     status = models.CharField(_("状态"), max_length=10, choices=WarningStatus.choices, default=WarningStatus.OPEN)
     alarm = models.OneToOneField(Alarm, verbose_name=_("告警"), on_delete=models.SET_NULL, null=True, blank=True, related_name="warning")

@@ -15,8 +15,6 @@ from django.utils import timezone
 
 from .models import Alarm, DailyUsage, Reading
 
-RETENTION_DAYS = getattr(settings, "ELDERCARE_READING_RETENTION_DAYS", 90)
-
 
 def _bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
@@ -44,9 +42,10 @@ def readings_rollup(day: dt.date) -> int:
     return len(made)
 
 
-def readings_purge(*, today: dt.date | None = None, days: int = RETENTION_DAYS) -> int:
+def readings_purge(*, today: dt.date | None = None, days: int | None = None) -> int:
     """Delete raw readings older than `days` whose day has been rolled up; those behind an alarm stay."""
     today = today or timezone.localdate()
+    days = settings.ELDERCARE_READING_RETENTION_DAYS if days is None else days
     cutoff, _ = _bounds(today - dt.timedelta(days=days))
     rolled = DailyUsage.objects.aggregate(m=Max("day"))["m"]
     if rolled is None:

@@ -9,7 +9,7 @@ from django.http import Http404
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 
-from .models import Alarm, AlarmStatus, BedRecord, Device, HomeCareBed, Reading
+from .models import Alarm, AlarmStatus, BedRecord, Device, HomeCareBed, Reading, WarningStatus
 
 ERR_ALARM_NOT_FOUND = "未找到该告警 / no such alarm"
 ERR_BED_NOT_FOUND = "未找到该床位 / no such home care bed"
@@ -56,7 +56,7 @@ def open_warnings(actor, *, limit: int = 100) -> list:
     require(actor, Cap.VIEW_ALARMS)
     return list(
         EarlyWarning.objects.select_related("elder", "elder__residence")
-        .filter(scope_for(actor).q(region_field="region_id"), status="open")
+        .filter(scope_for(actor).q(region_field="region_id"), status=WarningStatus.OPEN)
         .order_by("-created_at")[:limit]
     )
 

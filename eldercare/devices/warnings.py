@@ -21,8 +21,8 @@ from django.utils import timezone
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
 from eldercare.elders.models import Elder, ElderStatus, LivingStatus
 
-from .ingest import ACK_SECONDS
-from .models import Alarm, AlarmEvent, AlarmSource, Device, DeviceKind, DeviceStatus, EarlyWarning, Reading
+from .alarms import alarm_raise
+from .models import AlarmSource, Device, DeviceKind, DeviceStatus, EarlyWarning, Reading, WarningAction, WarningStatus
 
 RULES = Path(__file__).parent / "rules.yaml"
 KINDS = {"no_activity", "gas_without_water", "silent", "baseline"}
@@ -35,7 +35,7 @@ class Rule:
     id: str
     name: str
     kind: str
-    action: str
+    action: WarningAction
     devices: tuple[str, ...] = ()
     hours: float = 0
     minutes: float = 0
@@ -84,7 +84,7 @@ def load_rules(path: Path = RULES) -> tuple[tuple[str, ...], tuple[Rule, ...]]:
             id=node.str("id"),
             name=node.str("name"),
             kind=kind,
-            action=node.one_of("action", ("alarm", "visit"), "action"),
+            action=WarningAction(node.one_of("action", tuple(WarningAction.values), "action")),
             devices=devices,
             hours=_number(node, "hours"),
             minutes=_number(node, "minutes"),
@@ -262,23 +262,22 @@ def warnings_sweep(*, now: dt.datetime | None = None) -> list[EarlyWarning]:
         if not caught:
             continue
         already = set(
-            EarlyWarning.objects.filter(rule=rule.id, status="open", elder_id__in=list(caught)).values_list("elder_id", flat=True)
+            EarlyWarning.objects.filter(rule=rule.id, status=WarningStatus.OPEN, elder_id__in=list(caught)).values_list("elder_id", flat=True)
         )
         residence = dict(Elder.objects.filter(pk__in=list(caught)).values_list("pk", "residence_id"))
         new = {elder_id: detail for elder_id, detail in caught.items() if elder_id not in already}
-        if rule.action == "visit":
+        if rule.action == WarningAction.VISIT:
             opened += _open_visits(rule, new, residence, now)
             continue
         for elder_id, detail in new.items():
             try:
                 with transaction.atomic():
                     alarm = None
-                    if rule.action == "alarm":
-                        alarm = Alarm.objects.create(
-                            elder_id=elder_id, source=AlarmSource.WARNING, detail=f"{rule.name}：{detail}"[:300], region_id=residence[elder_id],
-                            raised_at=now, received_at=now, next_escalation_at=now + dt.timedelta(seconds=ACK_SECONDS),
+                    if rule.action == WarningAction.ALARM:
+                        alarm = alarm_raise(
+                            elder_id=elder_id, region_code=residence[elder_id], source=AlarmSource.WARNING,
+                            at=now, received_at=now, detail=f"{rule.name}：{detail}", note=rule.name,
                         )  # fmt: skip
-                        AlarmEvent.objects.create(alarm=alarm, what="raised", at=now, note=rule.name[:300])
                     opened.append(
                         EarlyWarning.objects.create(
                             elder_id=elder_id,

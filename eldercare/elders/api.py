@@ -9,12 +9,12 @@ from django.http import HttpResponse
 from ninja import File, Query, Router, Schema, Status
 from ninja.files import UploadedFile
 
+from eldercare.core.pagination import Page, Paging, paged
 from eldercare.regions.models import Region
 
 from . import errors, excel, presenters, selectors, services
 
 router = Router(tags=["elders"])
-MAX_PAGE_SIZE = 200
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -54,13 +54,6 @@ class ElderRowOut(Schema):
     status: str
     phone: str
     groups: list[str]
-
-
-class ElderPageOut(Schema):
-    total: int
-    page: int
-    page_size: int
-    items: list[ElderRowOut]
 
 
 class ContactOut(Schema):
@@ -183,21 +176,18 @@ def _region(code: str | None, field: str = "region") -> Region | None:
     return region
 
 
-@router.get("/", response=ElderPageOut, summary="老年人列表 / elders in scope, filtered and paged")
-def list_elders(request, filters: Query[FiltersIn], page: int = 1, page_size: int = 50):
-    page, page_size = max(page, 1), min(max(page_size, 1), MAX_PAGE_SIZE)
-    qs = selectors.elder_list(actor=request.user, filters=filters.to_filters())
-    total = qs.count()
-    items = selectors.with_groups(qs[(page - 1) * page_size : page * page_size])
+@router.get("/", response=Page[ElderRowOut], summary="老年人列表 / elders in scope, filtered and paged")
+def list_elders(request, filters: Query[FiltersIn], paging: Query[Paging]):
+    qs = selectors.elder_list(actor=request.auth, filters=filters.to_filters())
     today = dt.date.today()
-    return {"total": total, "page": page, "page_size": page_size, "items": [presenters.elder_row(request.user, e, today) for e in items]}
+    return paged(qs, paging, lambda e: presenters.elder_row(request.auth, e, today), prepare=selectors.with_groups)
 
 
 @router.get("/export.xlsx", summary="导出Excel / export the filtered elders to Excel", response={200: None})
 def export_elders(request, filters: Query[FiltersIn], full_ids: bool = False):
-    qs = selectors.elder_list(actor=request.user, filters=filters.to_filters())
+    qs = selectors.elder_list(actor=request.auth, filters=filters.to_filters())
     out = io.BytesIO()
-    excel.export_elders_xlsx(actor=request.user, queryset=qs, out=out, full_ids=full_ids, region=_region(filters.region))
+    excel.export_elders_xlsx(actor=request.auth, queryset=qs, out=out, full_ids=full_ids, region=_region(filters.region))
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = 'attachment; filename="elders.xlsx"'
     return response
@@ -205,13 +195,13 @@ def export_elders(request, filters: Query[FiltersIn], full_ids: bool = False):
 
 @router.post("/import", response=ImportOut, summary="Excel批量导入 / bulk import from Excel (all or nothing)")
 def import_elders(request, file: File[UploadedFile], convert_legacy: bool = False):
-    report = excel.import_elders_xlsx(actor=request.user, file=file, convert_legacy=convert_legacy)
+    report = excel.import_elders_xlsx(actor=request.auth, file=file, convert_legacy=convert_legacy)
     return {"ok": report.ok, "rows": report.rows, "created": report.created, "errors": report.errors, "warnings": report.warnings}
 
 
 @router.get("/{int:elder_id}", response=ElderDetailOut, summary="老年人档案 / one elder")
 def get_elder(request, elder_id: int):
-    return presenters.elder_detail(request.user, selectors.elder_get_with_groups(actor=request.user, pk=elder_id))
+    return presenters.elder_detail(request.auth, selectors.elder_get_with_groups(actor=request.auth, pk=elder_id))
 
 
 @router.post("/", response={201: ElderDetailOut}, summary="建档 / register an elder")
@@ -219,37 +209,37 @@ def create_elder(request, payload: ElderIn):
     data = payload.dict()
     data["residence"] = _region(data["residence"] or "-", "residence")
     data["hukou_region"] = _region(data["hukou_region"], "hukou_region")
-    elder = services.elder_create(actor=request.user, **data)
+    elder = services.elder_create(actor=request.auth, **data)
     return Status(201, get_elder(request, elder.pk))
 
 
 @router.patch("/{int:elder_id}", response=ElderDetailOut, summary="修改档案 / change an elder's record")
 def update_elder(request, elder_id: int, payload: ElderPatch):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
+    elder = selectors.elder_get(actor=request.auth, pk=elder_id)
     changes = payload.dict(exclude_unset=True)
     for key in ("residence", "hukou_region"):
         if key in changes:
             changes[key] = _region(changes[key], key)
-    services.elder_update(actor=request.user, elder=elder, **changes)
+    services.elder_update(actor=request.auth, elder=elder, **changes)
     return get_elder(request, elder_id)
 
 
 @router.post("/{int:elder_id}/reveal-id", response=RevealOut, summary="查看完整身份证号（留痕）/ reveal the full ID number (audited)")
 def reveal_id(request, elder_id: int):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
-    return {"id_number": services.elder_reveal_id(actor=request.user, elder=elder)}
+    elder = selectors.elder_get(actor=request.auth, pk=elder_id)
+    return {"id_number": services.elder_reveal_id(actor=request.auth, elder=elder)}
 
 
 @router.post("/{int:elder_id}/groups", response={201: GroupOut}, summary="登记重点人群身份 / add a priority-group membership")
 def add_group(request, elder_id: int, payload: GroupIn):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
-    return Status(201, services.elder_group_add(actor=request.user, elder=elder, **payload.dict()))
+    elder = selectors.elder_get(actor=request.auth, pk=elder_id)
+    return Status(201, services.elder_group_add(actor=request.auth, elder=elder, **payload.dict()))
 
 
 @router.post("/{int:elder_id}/contacts", response={201: ContactOut}, summary="添加监护人或紧急联系人 / add a guardian or emergency contact")
 def add_contact(request, elder_id: int, payload: ContactIn):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
-    contact = services.contact_add(actor=request.user, elder=elder, **payload.dict())
+    elder = selectors.elder_get(actor=request.auth, pk=elder_id)
+    contact = services.contact_add(actor=request.auth, elder=elder, **payload.dict())
     return Status(
         201, {**payload.dict(), "id": contact.pk, "phone": contact.phone_masked, "relation_label": str(contact.get_relation_display())}
     )
@@ -257,22 +247,23 @@ def add_contact(request, elder_id: int, payload: ContactIn):
 
 @router.post("/{int:elder_id}/consents", response={201: dict}, summary="记录授权同意 / record a consent")
 def add_consent(request, elder_id: int, payload: ConsentIn):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
-    consent = services.consent_record(actor=request.user, elder=elder, **payload.dict())
+    elder = selectors.elder_get(actor=request.auth, pk=elder_id)
+    consent = services.consent_record(actor=request.auth, elder=elder, **payload.dict())
     return Status(201, {"id": consent.pk, "kind": consent.kind, "granted": consent.granted})
 
 
-@router.get("/{int:elder_id}/audit", response=list[AuditOut], summary="变更记录 / audit trail of the record")
-def audit(request, elder_id: int):
-    elder = selectors.elder_get(actor=request.user, pk=elder_id)
-    entries = selectors.elder_audit(actor=request.user, elder=elder)
-    return [
-        {
+@router.get("/{int:elder_id}/audit", response=Page[AuditOut], summary="变更记录 / audit trail of the record")
+def audit(request, elder_id: int, paging: Query[Paging]):
+    elder = selectors.elder_get(actor=request.auth, pk=elder_id)
+    entries = selectors.elder_audit(actor=request.auth, elder=elder)
+    return paged(
+        entries,
+        paging,
+        lambda e: {
             "timestamp": e.timestamp,
             "action": e.get_action_display(),
             "object": e.object_repr,
             "actor": str(e.actor) if e.actor else None,
             "changes": e.changes_dict,
-        }
-        for e in entries[:200]
-    ]
+        },
+    )

@@ -25,6 +25,7 @@ from openpyxl.utils.exceptions import InvalidFileException
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 from eldercare.core.audit import log_bulk_create
+from eldercare.core.errors import Err
 from eldercare.regions.models import Region
 
 from . import idnumber, services
@@ -52,14 +53,14 @@ TEMPLATE_HEADERS = list(COLUMNS)
 GROUP_SPLIT = re.compile(r"[,，、;；\s]+")
 GROUP_WITH_LEVEL = re.compile(r"^(?P<group>[^(（]+)(?:[(（](?P<level>[^)）]+)[)）])?$")
 
-ERR_NOT_XLSX = "无法读取文件：请上传 .xlsx 格式的 Excel 文件 / cannot read the file: upload an .xlsx workbook"
-ERR_MISSING_HEADERS = "缺少必填列：{columns} / missing required columns: {columns}"
-ERR_REQUIRED = "必填项为空 / required value is empty"
-ERR_DUP_IN_FILE = "与第{row}行身份证号码重复 / same ID number as row {row}"
-ERR_BAD_CHOICE = "无法识别“{value}” / '{value}' is not recognised"
-ERR_BAD_DATE = "日期格式应为 YYYY-MM-DD / dates are written YYYY-MM-DD"
-ERR_BAD_NUMBER = "应为数字 / must be a number"
-ERR_EMPTY_FILE = "文件中没有数据行 / the file has no data rows"
+ERR_NOT_XLSX = Err("elders.not_xlsx", "无法读取文件：请上传 .xlsx 格式的 Excel 文件 / cannot read the file: upload an .xlsx workbook")
+ERR_MISSING_HEADERS = Err("elders.missing_headers", "缺少必填列：{columns} / missing required columns: {columns}")
+ERR_REQUIRED = Err("elders.required", "必填项为空 / required value is empty")
+ERR_DUP_IN_FILE = Err("elders.dup_in_file", "与第{row}行身份证号码重复 / same ID number as row {row}")
+ERR_BAD_CHOICE = Err("elders.bad_choice", "无法识别“{value}” / '{value}' is not recognised")
+ERR_BAD_DATE = Err("elders.bad_date", "日期格式应为 YYYY-MM-DD / dates are written YYYY-MM-DD")
+ERR_BAD_NUMBER = Err("elders.bad_number", "应为数字 / must be a number")
+ERR_EMPTY_FILE = Err("elders.empty_file", "文件中没有数据行 / the file has no data rows")
 WARN_LEGACY_CONVERTED = "15位旧号码已换算为 {upgraded} / legacy 15-digit number converted to {upgraded}"
 
 

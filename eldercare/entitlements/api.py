@@ -11,9 +11,11 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from eldercare.accounts.selectors import region_get
+from eldercare.core.errors import Err
+from eldercare.core.pagination import Page, Paging, paged
 from eldercare.providers.models import Provider, ProviderStatus
 
 from . import selectors
@@ -25,7 +27,7 @@ from .services import issuance, ledger, settlement
 from .simulation import Change, simulate
 
 router = Router(tags=["entitlements"])
-ERR_MONTH_FORMAT = "月份格式应为YYYY-MM / the month is written YYYY-MM"
+ERR_MONTH_FORMAT = Err("entitlements.month_format", "月份格式应为YYYY-MM / the month is written YYYY-MM")
 
 
 def _month(text: str) -> dt.date:
@@ -60,6 +62,10 @@ class BenefitOut(Schema):
     tiers: list[TierOut]
     expiry_months_after: int | None
     monthly_cap: int | None
+    valid_from: dt.date
+    valid_to: dt.date | None
+    valid_from_citation: str
+    valid_to_citation: str
 
 
 class PolicyOut(Schema):
@@ -73,43 +79,45 @@ class PolicyOut(Schema):
     exclusions: list[list[str]]
 
 
-@router.get("/policies", response=list[PolicyOut], summary="补贴政策（数据文件）/ entitlement policies")
-def list_policies(request):
-    return [
-        {
-            "id": p.id,
-            "region": p.region,
-            "title": p.title,
-            "document": p.document,
-            "valid_from": p.valid_from,
-            "valid_to": p.valid_to,
-            "exclusions": [list(e.benefits) for e in p.exclusions],
-            "benefits": [
-                {
-                    "key": b.key,
-                    "name": b.name,
-                    "unit": b.unit.value,
-                    "basis": b.basis.value,
-                    "facts_on": b.facts_on.value,
-                    "payee": b.payee.value,
-                    "expiry_months_after": b.expiry.months_after if b.expiry else None,
-                    "monthly_cap": b.monthly_cap,
-                    "tiers": [
-                        {
-                            "id": t.id,
-                            "amount": t.amount,
-                            "amount_label": format_amount(t.amount, b.unit),
-                            "conditions": [c.requirement for c in t.conditions],
-                            "citation": t.citation,
-                        }
-                        for t in b.tiers
-                    ],
-                }
-                for b in p.benefits.values()
-            ],
-        }
-        for p in load_policies()
-    ]
+@router.get("/policies", response=Page[PolicyOut], summary="补贴政策（数据文件）/ entitlement policies")
+def list_policies(request, paging: Query[Paging]):
+    return paged(load_policies(), paging, _policy)
+
+
+def _policy(p) -> dict:
+    return {
+        "id": p.id,
+        "region": p.region,
+        "title": p.title,
+        "document": p.document,
+        "valid_from": p.valid_from,
+        "valid_to": p.valid_to,
+        "exclusions": [list(e.benefits) for e in p.exclusions],
+        "benefits": [
+            {
+                "key": b.key,
+                "name": b.name,
+                "unit": b.unit.value,
+                "basis": b.basis.value,
+                "facts_on": b.facts_on.value,
+                "payee": b.payee.value,
+                "expiry_months_after": b.expiry.months_after if b.expiry else None,
+                "monthly_cap": b.monthly_cap,
+                **{k: getattr(b, k) for k in ("valid_from", "valid_to", "valid_from_citation", "valid_to_citation")},
+                "tiers": [
+                    {
+                        "id": t.id,
+                        "amount": t.amount,
+                        "amount_label": format_amount(t.amount, b.unit),
+                        "conditions": [c.requirement for c in t.conditions],
+                        "citation": t.citation,
+                    }
+                    for t in b.tiers
+                ],
+            }
+            for b in p.benefits.values()
+        ],
+    }
 
 
 # ---------------------------------------------------------------- an elder
@@ -216,10 +224,10 @@ def _account(a) -> dict:
     }
 
 
-@router.get("/elders/{elder_id}/accounts", response=list[AccountOut], summary="津贴账户 / an elder's allowance accounts")
-def elder_accounts(request, elder_id: int, month: str | None = None):
+@router.get("/elders/{elder_id}/accounts", response=Page[AccountOut], summary="津贴账户 / an elder's allowance accounts")
+def elder_accounts(request, elder_id: int, paging: Query[Paging], month: str | None = None):
     _, accounts = selectors.elder_accounts(actor=request.auth, elder_id=elder_id, month=_month(month) if month else None)
-    return [_account(a) for a in accounts[:120]]
+    return paged(accounts, paging, _account)
 
 
 class EntryOut(Schema):
@@ -336,9 +344,9 @@ def run_request(request, data: RunIn):
     return Status(202, _run(run))
 
 
-@router.get("/runs", response=list[RunOut], summary="发放批次 / issuance runs")
-def run_list(request):
-    return [_run(r) for r in selectors.runs(actor=request.auth)[:100]]
+@router.get("/runs", response=Page[RunOut], summary="发放批次 / issuance runs")
+def run_list(request, paging: Query[Paging]):
+    return paged(selectors.runs(actor=request.auth), paging, _run)
 
 
 @router.get("/runs/{run_id}", response=RunOut, summary="发放批次 / an issuance run")

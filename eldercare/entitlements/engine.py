@@ -99,8 +99,10 @@ def load_facts_for(
 
 
 def _counted_days(benefit: Benefit, stays: list[StayFact], facts: Facts, month: dt.date) -> int:
-    """Days of the month covered by the stays (a day counts once, even if records overlap)."""
-    first, last = month, month_last_day(month)
+    """Days of the month covered by the stays (a day counts once, even if records overlap), from
+    the benefit's first day in force in the month to its last: a stay that began before the benefit
+    did counts from the benefit's first day."""
+    first, last = benefit.days_in_force(month)
     if facts.left_on is not None:
         last = min(last, facts.left_on - dt.timedelta(days=1))
     covered: set[int] = set()
@@ -134,7 +136,11 @@ def _stays(benefit: Benefit, facts: Facts) -> list[StayFact]:
 
 def grant(benefit: Benefit, facts: Facts, month: dt.date) -> Grant | None:
     """The amount `benefit` grants the elder for `month`, or None. `facts` must be taken on
-    `facts_day(benefit, month)`."""
+    `facts_day(benefit, month)`. Nothing in a month the benefit is not in force on any day of
+    (`Benefit.in_force`: its own dates, or the file's); a monthly benefit in force on some day of
+    the month is granted for the whole month, as a policy is, a stay-based one for its days in force."""
+    if not benefit.in_force(month):
+        return None
     if benefit.basis == Basis.MONTHLY:
         if not facts.registered_on(facts.on):
             return None
@@ -155,14 +161,35 @@ def grant(benefit: Benefit, facts: Facts, month: dt.date) -> Grant | None:
                 return None
             if not stays:
                 return Grant(benefit, tier, amount)
-            last = month_last_day(month)
-            payee = max(stays, key=lambda s: s.days_in(month, last)).facility_id
-            return Grant(benefit, tier, amount, days, tuple(s.id for s in stays), payee)
+            first, last = benefit.days_in_force(month)
+            counted = [s for s in stays if s.days_in(first, last) > 0]
+            payee = max(counted, key=lambda s: s.days_in(first, last)).facility_id
+            return Grant(benefit, tier, amount, days, tuple(s.id for s in counted), payee)
     return None
 
 
+def _dates(benefit: Benefit) -> tuple[str, str]:
+    """The benefit's dates in force, ("zh", "en")."""
+    if benefit.valid_to is None:
+        return f"自{benefit.valid_from}起", f"from {benefit.valid_from}"
+    return f"{benefit.valid_from}至{benefit.valid_to}", f"{benefit.valid_from} to {benefit.valid_to}"
+
+
+def _not_in_force(benefit: Benefit, month: dt.date) -> str:
+    """Why a benefit grants nothing in a month it is not in force on any day of, with the clause
+    that gives the date when the benefit has a date of its own (otherwise it is the file's)."""
+    when_zh, when_en = f"{month.year}年{month.month}月", f"{month:%Y-%m}"
+    if benefit.valid_from > month_last_day(month):
+        cited = f"（{benefit.valid_from_citation}）" if benefit.valid_from_citation else ""
+        return f"本待遇自{benefit.valid_from}起执行，{when_zh}尚未施行{cited} / in force from {benefit.valid_from}: not yet in {when_en}"
+    cited = f"（{benefit.valid_to_citation}）" if benefit.valid_to_citation else ""
+    return f"本待遇执行至{benefit.valid_to}，{when_zh}已停止{cited} / in force until {benefit.valid_to}: no longer in {when_en}"
+
+
 def decide(benefit: Benefit, facts: Facts, month: dt.date) -> Decision:
-    """`grant`, explained: every tier tried, every condition with the elder's fact."""
+    """`grant`, explained: every tier tried, every condition with the elder's fact. In a month the
+    benefit is not in force the tiers are still tried (what the elder would get), the reason says
+    from or until when it is."""
     given = grant(benefit, facts, month)
     tiers = [TierResult(t, tuple(Check(c.requirement, c.fact(facts), c.test(facts)) for c in t.conditions)) for t in benefit.tiers]
     if given is not None:
@@ -170,12 +197,17 @@ def decide(benefit: Benefit, facts: Facts, month: dt.date) -> Decision:
         zh, en = bilingual(given.tier.name)
         reason = f"符合“{zh}”：{given.label}{days} / {en}: {given.label}"
         return Decision(benefit, month, given, reason, tiers)
-    if benefit.basis == Basis.MONTHLY and not facts.registered_on(facts.on):
+    if not benefit.in_force(month):
+        reason = _not_in_force(benefit, month)
+    elif benefit.basis == Basis.MONTHLY and not facts.registered_on(facts.on):
         reason = f"{facts.on}时已不在册 / not on the register on {facts.on}"
     elif benefit.basis != Basis.MONTHLY and not _stays(benefit, facts):
         reason = "本月无符合条件的入住或托养记录 / no qualifying stay this month"
     elif not any(t.ok for t in tiers):
         reason = "不符合任何一档条件 / meets the conditions of no tier"
+    elif benefit.days_in_force(month) != (month, month_last_day(month)):
+        zh, en = _dates(benefit)
+        reason = f"符合条件但本月计入天数为零（本待遇{zh}执行） / eligible, but no days count this month (the benefit runs {en})"
     else:
         reason = "符合条件但本月计入天数为零 / eligible, but no days count this month"
     return Decision(benefit, month, None, reason, tiers)

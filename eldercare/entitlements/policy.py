@@ -61,6 +61,11 @@ def format_amount(amount: int, unit: Unit) -> str:
     return f"{text}{zh}" if unit == Unit.YUAN else f"{text} {zh}"
 
 
+def _overlaps(valid_from: dt.date, valid_to: dt.date | None, month: dt.date) -> bool:
+    """Whether [valid_from, valid_to] has a day in `month` (its first day)."""
+    return valid_from <= month_last_day(month) and (valid_to is None or valid_to >= month)
+
+
 @dataclass(frozen=True)
 class Condition:
     key: str
@@ -115,14 +120,31 @@ class Benefit:
     facts_on: FactsOn
     payee: Payee
     tiers: tuple[Tier, ...]
+    # The benefit's own dates, inside the file's; the file's dates when the benefit gives none (then
+    # the citation is empty: the file's comments cite its dates).
+    valid_from: dt.date
+    valid_to: dt.date | None
     stay: StayRule | None = None
     expiry: Expiry | None = None
     monthly_cap: int | None = None
     monthly_cap_citation: str = ""
+    valid_from_citation: str = ""
+    valid_to_citation: str = ""
 
     @property
     def code(self) -> str:
         return f"{self.policy_id}/{self.key}"
+
+    def in_force(self, month: dt.date) -> bool:
+        """Whether the benefit is in force on any day of `month` (its first day): the same month rule
+        as `Policy.in_force`, on the benefit's own dates."""
+        return _overlaps(self.valid_from, self.valid_to, month)
+
+    def days_in_force(self, month: dt.date) -> tuple[dt.date, dt.date]:
+        """The first and last day of `month` on which the benefit is in force (the days a stay can
+        count); call it for a month the benefit is in force in."""
+        last = month_last_day(month)
+        return max(month, self.valid_from), last if self.valid_to is None else min(last, self.valid_to)
 
     def tier(self, tier_id: str) -> Tier:
         return next(t for t in self.tiers if t.id == tier_id)
@@ -152,8 +174,11 @@ class Policy:
 
     def in_force(self, month: dt.date) -> bool:
         """Whether the policy is in force on any day of `month` (its first day)."""
-        last = month_last_day(month)
-        return self.valid_from <= last and (self.valid_to is None or self.valid_to >= month)
+        return _overlaps(self.valid_from, self.valid_to, month)
+
+    def benefits_in_force(self, month: dt.date) -> list[Benefit]:
+        """The benefits in force on any day of `month` (each on its own dates, `Benefit.in_force`)."""
+        return [b for b in self.benefits.values() if b.in_force(month)]
 
     def covers(self, region_code: str) -> bool:
         return region_code.startswith(self.prefix)
@@ -368,14 +393,54 @@ def _stay(node: Node, basis: Basis) -> StayRule | None:
     )
 
 
-BENEFIT_KEYS = {"name", "unit", "basis", "facts_on", "payee", "expiry", "stay", "tiers", "monthly_cap", "monthly_cap_citation"}
+BENEFIT_KEYS = {
+    "name",
+    "unit",
+    "basis",
+    "facts_on",
+    "payee",
+    "valid_from",
+    "valid_from_citation",
+    "valid_to",
+    "valid_to_citation",
+    "expiry",
+    "stay",
+    "tiers",
+    "monthly_cap",
+    "monthly_cap_citation",
+}
 POLICY_KEYS = {"id", "region", "title", "document", "valid_from", "valid_to", "benefits", "exclusions"}
 
 
-def _benefit(policy_id: str, key: str, node: Node) -> Benefit:
+def _benefit_dates(node: Node, file_from: dt.date, file_to: dt.date | None) -> tuple[dt.date, dt.date | None, str, str]:
+    """The benefit's own valid_from / valid_to, each with its citation, inside the file's dates; the
+    file's dates (and no citation) where the benefit gives none."""
+    found = {}
+    for key in ("valid_from", "valid_to"):
+        day = _date(node, key, False)
+        if day is None:
+            if node.get(f"{key}_citation") is not None:
+                raise node.at(f"{key}_citation").error(DataFileError.BAD_VALUE, detail=f"a citation without {key}")
+            found[key] = (None, "")
+            continue
+        if day < file_from or (file_to is not None and day > file_to):
+            raise node.at(key).error(
+                DataFileError.BAD_VALUE,
+                detail=f"{day} is outside the file's valid_from {file_from} … valid_to {file_to or '(none)'}",
+            )
+        found[key] = (day, node.str(f"{key}_citation"))
+    (own_from, from_citation), (own_to, to_citation) = found["valid_from"], found["valid_to"]
+    valid_from, valid_to = own_from or file_from, own_to or file_to
+    if valid_to is not None and valid_to < valid_from:  # only an own valid_to can be (both are inside the file's)
+        raise node.at("valid_to").error(DataFileError.BAD_VALUE, detail=f"before the benefit's valid_from {valid_from}")
+    return valid_from, valid_to, from_citation, to_citation
+
+
+def _benefit(policy_id: str, key: str, node: Node, file_from: dt.date, file_to: dt.date | None) -> Benefit:
     unknown = set(node.mapping()) - BENEFIT_KEYS
     if unknown:
         raise node.error(DataFileError.UNKNOWN_NAME, kind="key", name=", ".join(sorted(unknown)))
+    valid_from, valid_to, from_citation, to_citation = _benefit_dates(node, file_from, file_to)
     unit, basis = node.choice("unit", Unit), node.choice("basis", Basis)
     tiers, seen = [], set()
     for tier_node in node.list("tiers"):
@@ -412,10 +477,14 @@ def _benefit(policy_id: str, key: str, node: Node) -> Benefit:
         facts_on=node.choice("facts_on", FactsOn),
         payee=node.choice("payee", Payee),
         tiers=tuple(tiers),
+        valid_from=valid_from,
+        valid_to=valid_to,
         stay=_stay(node, basis),
         expiry=expiry,
         monthly_cap=cap,
         monthly_cap_citation=node.get("monthly_cap_citation", ""),
+        valid_from_citation=from_citation,
+        valid_to_citation=to_citation,
     )
 
 
@@ -436,7 +505,7 @@ def parse_policy(data, file: str) -> Policy:
     if valid_to is not None and valid_to < valid_from:
         raise root.at("valid_to").error(DataFileError.BAD_VALUE, detail="before valid_from")
     benefits_node = root.at("benefits")
-    benefits = {key: _benefit(policy_id, key, benefits_node.at(key)) for key in benefits_node.mapping()}
+    benefits = {key: _benefit(policy_id, key, benefits_node.at(key), valid_from, valid_to) for key in benefits_node.mapping()}
     exclusions = []
     for node in root.list("exclusions") if root.has("exclusions") else ():
         keys = node.strs("benefits")
@@ -471,9 +540,16 @@ def load_policies(directory: Path = POLICIES_DIR) -> tuple[Policy, ...]:
 
 def policies_for(region_code: str, month: dt.date, *, directory: Path = POLICIES_DIR) -> list[Policy]:
     """Policies in force in `month` that may apply to elders living in `region_code`'s subtree:
-    those of the region itself, of a region above it, or of a region below it."""
+    those of the region itself, of a region above it, or of a region below it. In force: the file
+    and at least one of its benefits (a file whose every benefit starts later, or has ended, grants
+    nothing that month); the benefits not in force are still the policy's, each consumer leaves them
+    out (`Policy.benefits_in_force`) or explains them (`engine.decide`)."""
     prefix = prefix_of_code(region_code)
-    return [p for p in load_policies(directory) if p.in_force(month) and (prefix.startswith(p.prefix) or p.prefix.startswith(prefix))]
+    return [
+        p
+        for p in load_policies(directory)
+        if p.in_force(month) and p.benefits_in_force(month) and (prefix.startswith(p.prefix) or p.prefix.startswith(prefix))
+    ]
 
 
 def get_policy(policy_id: str, *, directory: Path = POLICIES_DIR) -> Policy:

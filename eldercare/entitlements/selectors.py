@@ -63,7 +63,10 @@ class PolicyDecisions:
 
 
 def elder_decisions(*, actor, elder_id: int, month: dt.date) -> tuple[Elder, list[PolicyDecisions]]:
-    """Every benefit of every policy in force for the elder in `month`: granted or not, and why."""
+    """Every benefit of every policy in force for the elder in `month` (`policies_for`: the file and
+    at least one of its benefits in force): granted or not, and why. A benefit of such a policy that
+    is not in force that month on its own dates is listed too, its reason saying from or until when
+    it is (`engine.decide`), so the page shows why a benefit of the month's policy is missing."""
     elder = _elder(actor, elder_id)
     found = []
     issued = set(Account.objects.filter(elder=elder, month=month).values_list("policy", "benefit"))

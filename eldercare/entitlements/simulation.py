@@ -11,15 +11,14 @@ from django.core.exceptions import ValidationError
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
+from eldercare.core.errors import Err
 from eldercare.regions.models import Level, Region
 
 from .engine import facts_day, grant, load_facts_for, resolve_exclusions
 from .policy import SCALE, Policy, policies_for
 
-ERR_UNKNOWN_TIER = "政策{policy}中没有待遇“{benefit}”的档次“{tier}” / policy {policy} has no tier {tier} in {benefit}"
-ERR_AMOUNT = "档次金额须为正数，且为0.01元或1分钟的整数倍 / an amount must be positive, in whole minutes or fen"
-
-
+ERR_UNKNOWN_TIER = Err("entitlements.unknown_tier", "政策{policy}中没有待遇“{benefit}”的档次“{tier}” / policy {policy} has no tier {tier} in {benefit}")
+ERR_AMOUNT = Err("entitlements.amount", "档次金额须为正数，且为0.01元或1分钟的整数倍 / an amount must be positive, in whole minutes or fen")
 @dataclass(frozen=True)
 class Change:
     policy: str
@@ -64,7 +63,7 @@ def _apply(policies: list[Policy], changes: list[Change]) -> list[Policy]:
 
 def _grants(policy: Policy, facts_by_day: dict[dt.date, dict], elder_id: int, month: dt.date) -> dict[str, int]:
     granted = {}
-    for benefit in policy.benefits.values():
+    for benefit in policy.benefits_in_force(month):
         facts = facts_by_day[facts_day(benefit, month)].get(elder_id)
         given = grant(benefit, facts, month) if facts is not None else None
         if given is not None:
@@ -87,7 +86,8 @@ def simulate(*, actor, region: Region, month: dt.date, changes: list[Change]) ->
         policies = policies_for(county.code, month)
         changed_policies = _apply(policies, changes)
         result = CountyResult(county.code, county.name)
-        base, facts_by_day = load_facts_for((b for p in policies for b in p.benefits.values()), month, region_code=county.code)
+        # Only the benefits in force in the month (each on its own dates): the others grant nothing.
+        base, facts_by_day = load_facts_for((b for p in policies for b in p.benefits_in_force(month)), month, region_code=county.code)
         for elder_id, facts in base.items():
             differs = False
             for policy, changed in zip(policies, changed_policies, strict=True):

@@ -8,9 +8,10 @@ from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Query, Router, Schema, Status
 
 from eldercare.accounts.selectors import region_get
+from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
 from eldercare.providers.models import Provider
 from eldercare.providers.selectors import manages
@@ -31,9 +32,9 @@ class ItemOut(Schema):
     min_level: int | None
 
 
-@router.get("/items", response=list[ItemOut], summary="服务项目目录 / the service catalogue")
-def items(request):
-    return list(selectors.catalogue().values("code", "name", "category", "unit", "minutes", "min_level"))
+@router.get("/items", response=Page[ItemOut], summary="服务项目目录 / the service catalogue")
+def items(request, paging: Query[Paging]):
+    return paged(selectors.catalogue().values("code", "name", "category", "unit", "minutes", "min_level"), paging)
 
 
 class EventOut(Schema):
@@ -137,9 +138,9 @@ def order_create(request, data: OrderIn):
     return Status(201, _detail(order))
 
 
-@router.get("/orders", response=list[OrderOut], summary="工单 / orders")
-def order_list(request, status: str | None = None, region: str | None = None):
-    return [_order(o) for o in selectors.order_list(actor=request.auth, status=status, region=region)[:200]]
+@router.get("/orders", response=Page[OrderOut], summary="工单 / orders")
+def order_list(request, paging: Query[Paging], status: str | None = None, region: str | None = None):
+    return paged(selectors.order_list(actor=request.auth, status=status, region=region), paging, _order)
 
 
 @router.get("/orders/{order_id}", response=OrderDetailOut, summary="工单详情 / an order")
@@ -245,9 +246,9 @@ def order_no_show(request, order_id: int, data: ReasonIn):
     return _act(request, order_id, orders.order_no_show, reason=data.reason)
 
 
-@router.get("/tasks", response=list[OrderOut], summary="护理员当日任务 / a caregiver's tasks of a day")
-def tasks(request, day: dt.date | None = None):
-    return [_order(o) for o in selectors.caregiver_tasks(actor=request.auth, day=day)]
+@router.get("/tasks", response=Page[OrderOut], summary="护理员当日任务 / a caregiver's tasks of a day")
+def tasks(request, paging: Query[Paging], day: dt.date | None = None):
+    return paged(selectors.caregiver_tasks(actor=request.auth, day=day), paging, _order)
 
 
 class FlagRowOut(FlagOut):
@@ -255,9 +256,9 @@ class FlagRowOut(FlagOut):
     order_id: int
 
 
-@router.get("/flags", response=list[FlagRowOut], summary="异常预警 / fraud flags")
-def flags(request):
-    return list(selectors.flags_visible(request.auth).values("id", "order_id", "kind", "detail", "other_id", "created_at")[:200])
+@router.get("/flags", response=Page[FlagRowOut], summary="服务异常标记 / fraud flags")
+def flags(request, paging: Query[Paging]):
+    return paged(selectors.flags_visible(request.auth).values("id", "order_id", "kind", "detail", "other_id", "created_at"), paging)
 
 
 # ---------------------------------------------------------------- catalogue administration
@@ -345,19 +346,19 @@ def caregiver_create(request, provider_id: int, data: CaregiverIn):
     )
 
 
-@router.get("/providers/{provider_id}/caregivers", response=list[CaregiverOut], summary="本服务商护理员 / a provider's caregivers")
-def caregiver_list(request, provider_id: int):
+@router.get("/providers/{provider_id}/caregivers", response=Page[CaregiverOut], summary="本服务商护理员 / a provider's caregivers")
+def caregiver_list(request, provider_id: int, paging: Query[Paging]):
     provider = get_object_or_404(Provider, pk=provider_id)
     if not manages(request.auth, provider):
         raise PermissionDenied
-    return list(provider.caregivers.values("id", "name", "id_masked", "level", "certificate_expires", "categories", "active"))
+    return paged(provider.caregivers.order_by("name", "pk").values("id", "name", "id_masked", "level", "certificate_expires", "categories", "active"), paging)
 
 
 class ResolveIn(Schema):
     resolution: str
 
 
-@router.post("/flags/{flag_id}/resolve", response=FlagRowOut, summary="处理异常预警 / resolve a flag")
+@router.post("/flags/{flag_id}/resolve", response=FlagRowOut, summary="处理服务异常标记 / resolve a fraud flag")
 def flag_resolve(request, flag_id: int, data: ResolveIn):
     flag = get_object_or_404(selectors.flags_visible(request.auth), pk=flag_id)
     flag = orders.flag_resolve(actor=request.auth, flag=flag, resolution=data.resolution)

@@ -37,8 +37,6 @@ from .models import Caregiver, Category, Order, OrderStatus, Preference
 
 # The PLATFORM'S DEFAULTS: the 10-minute service circle is seed 002's ("10分钟服务圈"); the speed that
 # turns it into a distance (an e-bike in town) and the scoring weights are not in any seed.
-CIRCLE_MINUTES = getattr(settings, "ELDERCARE_SERVICE_CIRCLE_MINUTES", 10)
-TRAVEL_KMH = getattr(settings, "ELDERCARE_TRAVEL_KMH", 15)
 LOAD_PENALTY_METRES = 500  # each order already that day counts as this much extra distance
 PREFERRED_BONUS_METRES = 1_000
 BUSY = (OrderStatus.MATCHED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.CHECKED_IN)
@@ -47,7 +45,10 @@ CATEGORY_BIT = {c: 1 << i for i, c in enumerate(Category.values)}
 EARTH = 6_371_000.0
 
 
-def circle_metres(minutes: float = CIRCLE_MINUTES, kmh: float = TRAVEL_KMH) -> float:
+def circle_metres(minutes: float | None = None, kmh: float | None = None) -> float:
+    """How far a caregiver gets in the service circle's minutes (settings unless given)."""
+    minutes = settings.ELDERCARE_SERVICE_CIRCLE_MINUTES if minutes is None else minutes
+    kmh = settings.ELDERCARE_TRAVEL_KMH if kmh is None else kmh
     return minutes / 60 * kmh * 1000
 
 
@@ -192,7 +193,7 @@ def match(order: Order, *, index: Index | None = None, limit: int = 5) -> Choice
     x, y = index.project(float(order.latitude), float(order.longitude))
     near = np.array(index.tree.query_ball_point((x, y), radius), dtype=np.int64)
     explain.append(
-        f"{CIRCLE_MINUTES}分钟服务圈（约{radius / 1000:.1f}公里）内有{len(near)}名护理员 / {len(near)} caregivers within the {CIRCLE_MINUTES}-minute circle"
+        f"{settings.ELDERCARE_SERVICE_CIRCLE_MINUTES}分钟服务圈（约{radius / 1000:.1f}公里）内有{len(near)}名护理员 / {len(near)} caregivers within the {settings.ELDERCARE_SERVICE_CIRCLE_MINUTES}-minute circle"
     )
     if len(near) == 0:
         return Choice(None, explain, [])

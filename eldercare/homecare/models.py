@@ -298,8 +298,8 @@ class FraudFlag(models.Model):
     resolution = models.CharField(_("处理结果"), max_length=300, blank=True, default="")
 
     class Meta:
-        verbose_name = _("异常预警")
-        verbose_name_plural = _("异常预警")
+        verbose_name = _("服务异常标记")
+        verbose_name_plural = _("服务异常标记")
         ordering = ["-created_at"]
         constraints = [
             # A flag is raised once per order, kind and (for pairs) other order: re-checks add nothing.

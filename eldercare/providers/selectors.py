@@ -21,9 +21,10 @@ def manages(actor: User, provider: Provider) -> bool:
 
 def serves(provider: Provider, region_code: str) -> bool:
     """Whether the provider is active and one of its service areas covers the community."""
-    return provider.status == ProviderStatus.ACTIVE and ServiceArea.objects.filter(
-        provider=provider, region_id__in=covering_codes(region_code)
-    ).exists()
+    return (
+        provider.status == ProviderStatus.ACTIVE
+        and ServiceArea.objects.filter(provider=provider, region_id__in=covering_codes(region_code)).exists()
+    )
 
 
 def areas_run_by(actor: User) -> Q:

@@ -7,7 +7,7 @@ from eldercare.accounts.roles import Role
 from eldercare.assessments import services
 from eldercare.assessments.models import AssessorQualification, Reason
 from eldercare.assessments.standards import get_standard
-from eldercare.core import testing
+from eldercare.tests import builders as testing
 
 from .cases import GBT, MZT, gbt_answers
 

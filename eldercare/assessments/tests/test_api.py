@@ -16,7 +16,7 @@ from eldercare.accounts.roles import Role
 from eldercare.accounts.tests.test_authorization import VISIBLE
 from eldercare.assessments import services
 from eldercare.assessments.models import Assessment, AssessorQualification, Reason, Status
-from eldercare.core import testing
+from eldercare.tests import builders as testing
 
 from .cases import GBT, gbt_answers
 from .conftest import qualify
@@ -265,7 +265,7 @@ def test_the_whole_lifecycle_through_the_api(client, world, personas, agency, to
     assert (current["level"], current["care_category"], current["assessment_id"]) == ("moderate", "disabled", pk)
     before = client.get(f"/api/assessments/elders/{elder.pk}/current?on={(today - dt.timedelta(days=1)).isoformat()}").json()
     assert before["level"] is None  # a result counts only from its effective date
-    history = client.get(f"/api/assessments/elders/{elder.pk}/history").json()
+    history = client.get(f"/api/assessments/elders/{elder.pk}/history").json()["items"]
     assert [row["id"] for row in history] == [pk]
 
 
@@ -284,16 +284,16 @@ def test_overdue_work_list(client, world, personas, agency, today):
     services.assessment_review(actor=personas[R.COMMUNITY_WORKER], assessment=a)
     services.assessment_make_effective(actor=personas[R.CIVIL_STREET], assessment=a, effective_from=dt.date(2023, 1, 10))
     client.force_login(personas[R.CIVIL_STREET])
-    rows = client.get("/api/assessments/overdue").json()
+    rows = client.get("/api/assessments/overdue").json()["items"]
     assert [(r["elder_name"], r["level"], r["reassessment_open"]) for r in rows] == [("王秀英", "mild", False)]
     assert rows[0]["days_overdue"] == (today - dt.date.fromisoformat(rows[0]["reassess_due"])).days > 0
-    assert client.get(f"/api/assessments/overdue?region={world['same_county'].residence_id}").json() == []
+    assert client.get(f"/api/assessments/overdue?region={world['same_county'].residence_id}").json()["items"] == []
     assert client.get("/api/assessments/overdue?region=999999999999").status_code == 422
 
 
 def test_standard_definitions(client, personas):
     client.force_login(personas[R.ASSESSOR])
-    summaries = client.get("/api/assessments/standards").json()
+    summaries = client.get("/api/assessments/standards").json()["items"]
     assert {s["code"] for s in summaries} == {"GB/T 42195-2022", "MZ/T 039-2013"}
     gbt = client.get("/api/assessments/standards/gbt_42195_2022").json()
     assert (gbt["total_min"], gbt["total_max"]) == (0, 90)

@@ -16,7 +16,7 @@ from eldercare.accounts.tests.test_authorization import VISIBLE
 from eldercare.assessments import services
 from eldercare.assessments.models import Assessment, Reason, Status
 from eldercare.assessments.standards import get_standard
-from eldercare.core import testing
+from eldercare.tests import builders as testing
 
 from .cases import GBT, gbt_answers
 from .conftest import qualify

@@ -7,8 +7,8 @@ from django.http import Http404
 from eldercare.accounts.roles import Role
 from eldercare.assessments import selectors, services
 from eldercare.assessments.models import Reason
-from eldercare.core import testing
 from eldercare.elders.models import Elder, ElderStatus
+from eldercare.tests import builders as testing
 
 from .cases import gbt_answers
 from .conftest import effective, qualify

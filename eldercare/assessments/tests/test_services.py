@@ -9,9 +9,9 @@ from eldercare.accounts.roles import Role
 from eldercare.assessments import services
 from eldercare.assessments.errors import AssessorError, EffectiveDateError, RecordError, ScoringError, TransitionError
 from eldercare.assessments.models import Assessment, AssessorQualification, Reason, Status
-from eldercare.core import testing
 from eldercare.core.months import add_months
 from eldercare.elders.models import ElderGroup, ElderStatus, PriorityGroup
+from eldercare.tests import builders as testing
 
 from .cases import GBT, MZT, gbt_answers, mzt_answers
 from .conftest import effective, qualify

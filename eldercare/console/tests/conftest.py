@@ -3,7 +3,7 @@ import datetime as dt
 import pytest
 
 from eldercare.accounts.roles import Role
-from eldercare.core.testing import ElderFactory, UserFactory, build_city
+from eldercare.tests.builders import ElderFactory, UserFactory, build_city
 
 
 @pytest.fixture

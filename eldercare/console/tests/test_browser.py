@@ -14,9 +14,9 @@ from django.utils import translation
 from openpyxl import Workbook
 
 from eldercare.accounts.roles import Role
-from eldercare.core.testing import PASSWORD, ElderFactory, UserFactory, add_group, build_city
 from eldercare.elders import excel, idnumber
 from eldercare.elders.models import Contact, DisabilityLevel, LivingStatus, PriorityGroup, Relation
+from eldercare.tests.builders import PASSWORD, ElderFactory, UserFactory, add_group, build_city
 
 CHROMIUM = Path("/usr/bin/chromium")
 SHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"

@@ -8,8 +8,8 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from eldercare.core.testing import add_group
 from eldercare.elders.models import Consent, Contact, ElderGroup, ElderStatus, PriorityGroup
+from eldercare.tests.builders import add_group
 
 pytestmark = pytest.mark.django_db
 

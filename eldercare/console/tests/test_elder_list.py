@@ -10,8 +10,8 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from openpyxl import load_workbook
 
-from eldercare.core.testing import ElderFactory, add_group
 from eldercare.elders.models import DisabilityLevel, ElderStatus, LivingStatus, PriorityGroup
+from eldercare.tests.builders import ElderFactory, add_group
 
 pytestmark = pytest.mark.django_db
 LIST = reverse("console:elder_list")

@@ -8,9 +8,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from eldercare.accounts.roles import Role
-from eldercare.core.testing import PASSWORD, ElderFactory, RegionFactory, UserFactory, add_group
 from eldercare.elders.models import DisabilityLevel, LivingStatus, PriorityGroup
 from eldercare.regions.models import Level
+from eldercare.tests.builders import PASSWORD, ElderFactory, RegionFactory, UserFactory, add_group
 
 pytestmark = pytest.mark.django_db
 

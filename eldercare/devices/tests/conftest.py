@@ -3,9 +3,9 @@ import datetime as dt
 import pytest
 from django.utils import timezone
 
-from eldercare.core import testing
 from eldercare.devices.models import Device
 from eldercare.elders.models import Contact, LivingStatus, Relation
+from eldercare.tests import builders as testing
 
 
 @pytest.fixture

@@ -7,9 +7,9 @@ import datetime as dt
 from django.core.management import call_command
 from django.utils import timezone
 
-from eldercare.core import testing
 from eldercare.devices.models import Alarm, Device, Reading
 from eldercare.devices.simulator import Simulator, homes
+from eldercare.tests import builders as testing
 
 
 def test_quiet_and_lively_homes(city, home):

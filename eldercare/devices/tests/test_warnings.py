@@ -153,21 +153,21 @@ def test_the_watch_command_once(house, capsys):
 
 def test_warnings_are_listed_and_closed_by_the_region(client, house, personas, city):
     from eldercare.accounts.roles import Role
-    from eldercare.core import testing
+    from eldercare.tests import builders as testing
 
     elder, water, door, gas, button = house
     button.last_seen = NOON - dt.timedelta(hours=30)
     button.save()
     fired()
     client.force_login(personas[Role.COMMUNITY_WORKER])
-    listed = client.get("/api/devices/warnings").json()
+    listed = client.get("/api/devices/warnings").json()["items"]
     assert [w["rule"] for w in listed] == ["device_silent"]
     assert "待上门探访" in client.get("/alarms/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     closed = client.post(
         f"/api/devices/warnings/{listed[0]['id']}/close", {"note": "已上门，按钮电池耗尽，已更换"}, content_type="application/json"
     )
     assert closed.status_code == 204
-    assert client.get("/api/devices/warnings").json() == []
+    assert client.get("/api/devices/warnings").json()["items"] == []
     again = client.post(f"/api/devices/warnings/{listed[0]['id']}/close", {"note": "再次"}, content_type="application/json")
     assert again.status_code == 422
     client.force_login(testing.user("worker-far", Role.COMMUNITY_WORKER, city.community_far))
@@ -215,8 +215,8 @@ def test_the_activity_baseline_needs_a_week_of_days(house):
 
 
 def test_a_first_sweep_opens_many_visits_at_once_and_only_once(house, city):
-    from eldercare.core import testing
     from eldercare.elders.models import LivingStatus
+    from eldercare.tests import builders as testing
 
     for i in range(30):
         elder = testing.elder(residence=city.community, name=f"独居{i}", living_status=LivingStatus.ALONE)

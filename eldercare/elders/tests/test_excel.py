@@ -7,9 +7,9 @@ from django.core.exceptions import PermissionDenied
 from openpyxl import Workbook, load_workbook
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.elders import excel, idnumber, selectors
 from eldercare.elders.models import Elder, ElderGroup, LivingStatus, PriorityGroup
+from eldercare.tests import builders as testing
 
 HEADER = ["姓名", "身份证号码", "居住社区代码", "户籍地代码", "联系电话", "居住状况", "重点人群", "出生日期", "性别"]
 

@@ -3,7 +3,7 @@
 import logging
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
+from eldercare.tests import builders as testing
 
 
 def test_rejected_and_accepted_registrations_leave_no_personal_data_in_logs(client, city, personas, caplog):

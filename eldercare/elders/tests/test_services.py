@@ -6,10 +6,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.core.crypto import keyed_hash
 from eldercare.elders import idnumber, selectors, services
 from eldercare.elders.models import DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup
+from eldercare.tests import builders as testing
 
 
 @pytest.fixture

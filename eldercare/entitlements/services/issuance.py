@@ -61,9 +61,11 @@ def _units(region: Region) -> list[str]:
 
 
 def _due_benefits(policies: list[Policy], month: dt.date, today: dt.date) -> tuple[list[tuple[Policy, Benefit]], list[str]]:
+    """The benefits to issue for `month` and those that wait for it to end. A benefit not in force
+    in `month` (its own dates, or the file's) is neither: it is not the month's at all."""
     due, skipped = [], []
     for policy in policies:
-        for benefit in policy.benefits.values():
+        for benefit in policy.benefits_in_force(month):
             if benefit.basis != Basis.MONTHLY and today <= month_last_day(month):
                 skipped.append(benefit.code)
             else:

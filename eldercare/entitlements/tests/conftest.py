@@ -6,8 +6,8 @@ from django.utils import timezone
 from eldercare.accounts.roles import Role
 from eldercare.assessments.models import Assessment, Status
 from eldercare.assessments.policies import categories_for
-from eldercare.core import testing
 from eldercare.facilities.models import Institution
+from eldercare.tests import builders as testing
 
 MONTH = dt.date(2026, 11, 1)
 

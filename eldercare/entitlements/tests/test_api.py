@@ -76,7 +76,7 @@ def test_a_bad_month_is_422(client, hz, personas):
     client.force_login(personas[R.CIVIL_STREET])
     response = client.get(f"/api/entitlements/elders/{hz['e85'].pk}/decisions?month=November")
     assert response.status_code == 422
-    assert "YYYY-MM" in str(response.json())
+    assert response.json()["code"] == "entitlements.month_format"
 
 
 def test_spending_through_the_api(client, city, hz, personas, provider):
@@ -90,7 +90,7 @@ def test_spending_through_the_api(client, city, hz, personas, provider):
     assert post(client, f"/api/entitlements/accounts/{account.pk}/spend", spend).json()["id"] == first.json()["id"]
     too_much = post(client, f"/api/entitlements/accounts/{account.pk}/spend", {**spend, "key": "order-2", "amount": 61})
     assert too_much.status_code == 422
-    assert "余额不足" in str(too_much.json())
+    assert too_much.json()["code"] == "entitlements.insufficient"
     back = post(client, f"/api/entitlements/entries/{first.json()['id']}/reverse", {"key": "undo-1", "reason": "取消"})
     assert (back.status_code, back.json()["balance_after"]) == (201, 180)
     detail = client.get(f"/api/entitlements/accounts/{account.pk}").json()
@@ -154,8 +154,13 @@ def test_runs_simulation_and_settlement(client, city, hz, personas, provider, dj
 
 def test_the_policies_are_published(client, personas):
     client.force_login(personas[R.ELDER])
-    body = client.get("/api/entitlements/policies").json()
+    body = client.get("/api/entitlements/policies").json()["items"]
     ids = {p["id"] for p in body}
     assert ids == {"hangzhou-2020-47", "nanyang-2021-37"}
     hours = next(b for p in body for b in p["benefits"] if b["key"] == "home_care_hours")
     assert [t["amount_label"] for t in hours["tiers"]] == ["52 小时", "38 小时", "6 小时", "3 小时"]
+    # Each benefit publishes the dates it is in force, with the clause that sets them (杭政办函〔2020〕47号:
+    # the document from 2020-11-10, the institution subsidy from 2021-01-01 by 二(四)12).
+    assert (hours["valid_from"], hours["valid_from_citation"]) == ("2020-11-10", "")
+    institution = next(b for p in body for b in p["benefits"] if b["valid_from"] == "2021-01-01")
+    assert "自2021年1月1日起" in institution["valid_from_citation"]

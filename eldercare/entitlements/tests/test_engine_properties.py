@@ -16,7 +16,8 @@ from eldercare.entitlements.policy import Basis, load_policies
 from .factories import HANGZHOU_COMMUNITY, NANYANG_COMMUNITY, XIAOSHAN_COMMUNITY, facts, stay
 
 BENEFITS = [b for p in load_policies() for b in p.benefits.values()]
-MONTHS = [dt.date(2022, 2, 1), dt.date(2023, 7, 1), dt.date(2026, 11, 1)]
+# Around Hangzhou's two starts (the file's 2020-11-10, the subsidies' 2021-01-01) and Nanyang's end.
+MONTHS = [dt.date(2020, 11, 1), dt.date(2020, 12, 1), dt.date(2021, 1, 1), dt.date(2022, 2, 1), dt.date(2023, 7, 1), dt.date(2026, 11, 1)]
 
 stays = st.lists(
     st.builds(
@@ -28,7 +29,7 @@ stays = st.lists(
             ownership=ownership,
             region=where,
         ),
-        start=st.dates(dt.date(2021, 12, 1), dt.date(2026, 11, 30)),
+        start=st.dates(dt.date(2020, 9, 1), dt.date(2026, 11, 30)),
         length=st.none() | st.integers(0, 60),
         kind=st.sampled_from(["long_term", "respite"]),
         facility=st.sampled_from(["institution", "day_care", "station"]),
@@ -71,6 +72,10 @@ def test_explained_and_fast_paths_agree(benefit, month, age, residence, hukou, r
     fast = grant(benefit, f, month)
     decision = decide(benefit, f, month)
     assert decision.grant == fast
+    if not benefit.in_force(month):
+        assert fast is None  # whatever the tiers say
+        assert "not yet in" in decision.reason or "no longer in" in decision.reason
+        return
     passed = [t.tier for t in decision.tiers if t.ok]
     if fast is not None:
         assert fast.tier == passed[0]  # the first tier that holds, and only tiers that hold
@@ -80,7 +85,8 @@ def test_explained_and_fast_paths_agree(benefit, month, age, residence, hukou, r
         if benefit.basis == Basis.MONTHLY:
             assert fast.amount == fast.tier.amount
         else:
-            assert 0 < fast.days <= month_last_day(month).day
+            first, last = benefit.days_in_force(month)
+            assert 0 < fast.days <= (last - first).days + 1  # only days the benefit is in force count
             if benefit.basis == Basis.STAY_MONTH:
                 assert fast.amount <= fast.tier.amount
     elif benefit.basis == Basis.MONTHLY:

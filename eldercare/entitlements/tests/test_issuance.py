@@ -8,10 +8,10 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.entitlements.models import Account, Entry, EntryKind, IssuanceRun, RunStatus
 from eldercare.entitlements.services.issuance import issuance_execute, issuance_request
 from eldercare.facilities.models import Institution, Stay
+from eldercare.tests import builders as testing
 
 from .conftest import MONTH, born
 

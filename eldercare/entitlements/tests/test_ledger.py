@@ -11,10 +11,10 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connection, connections
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.entitlements.models import Account, Entry, EntryKind, IssuanceRun
 from eldercare.entitlements.services.issuance import issuance_execute
 from eldercare.entitlements.services.ledger import accounts_expire, allowance_adjust, allowance_reverse, allowance_spend
+from eldercare.tests import builders as testing
 
 from .conftest import MONTH, born
 

@@ -120,8 +120,8 @@ def test_entitlement_pages_in_a_browser(live_server, settings):
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    from eldercare.core import testing
-    from eldercare.core.testing import PASSWORD
+    from eldercare.tests import builders as testing
+    from eldercare.tests.builders import PASSWORD
 
     from .conftest import assessed, born
 

@@ -27,7 +27,16 @@ def test_shipped_policies_load():
     policies = {p.id: p for p in load_policies()}
     assert set(policies) == {"hangzhou-2020-47", "nanyang-2021-37"}
     hz = policies["hangzhou-2020-47"]
-    assert hz.valid_from == dt.date(2021, 1, 1)
+    assert hz.valid_from == dt.date(2020, 11, 10)
+    # Dates per benefit: the hours have the file's, the two subsidies their own start.
+    dates = {key: (b.valid_from, b.valid_to, bool(b.valid_from_citation)) for key, b in hz.benefits.items()}
+    assert dates == {
+        "home_care_hours": (dt.date(2020, 11, 10), None, False),
+        "institution_subsidy": (dt.date(2021, 1, 1), None, True),
+        "respite_subsidy": (dt.date(2021, 1, 1), None, True),
+    }
+    ny = policies["nanyang-2021-37"]
+    assert [(b.valid_from, b.valid_to) for b in ny.benefits.values()] == [(dt.date(2021, 10, 13), dt.date(2023, 12, 31))]
     assert hz.benefits["home_care_hours"].unit == Unit.HOUR
     assert hz.benefits["respite_subsidy"].basis == Basis.STAY_DAY
     # Stored units: hours in minutes, yuan in fen.
@@ -117,6 +126,84 @@ def test_mistakes_are_named(mutate, path, code):
     error = refused(mutate)
     assert (error.path, error.code) == (path, code)
     assert FILE in str(error)
+
+
+def _benefit(key, **changes):
+    """A mutation setting (or, with None, removing) entries of one benefit."""
+
+    def mutate(data):
+        for name, value in changes.items():
+            if value is None:
+                data["benefits"][key].pop(name, None)
+            else:
+                data["benefits"][key][name] = value
+
+    return mutate
+
+
+def _file_and_benefit(file_changes, key, **changes):
+    def mutate(data):
+        data.update(file_changes)
+        _benefit(key, **changes)(data)
+
+    return mutate
+
+
+INSTITUTION = "benefits.institution_subsidy"
+
+
+@pytest.mark.parametrize(
+    ("mutate", "path", "code"),
+    [
+        # Before the file's valid_from (2020-11-10).
+        (_benefit("institution_subsidy", valid_from=dt.date(2020, 11, 9)), f"{INSTITUTION}.valid_from", DataFileError.BAD_VALUE),
+        # The file starting after the benefit's own start.
+        (lambda d: d.update(valid_from=dt.date(2021, 2, 1)), f"{INSTITUTION}.valid_from", DataFileError.BAD_VALUE),
+        # After the file's valid_to.
+        (
+            _file_and_benefit(
+                {"valid_to": dt.date(2025, 12, 31)}, "institution_subsidy", valid_to=dt.date(2026, 1, 31), valid_to_citation="x"
+            ),
+            f"{INSTITUTION}.valid_to",
+            DataFileError.BAD_VALUE,
+        ),
+        (
+            _file_and_benefit({"valid_to": dt.date(2020, 12, 31)}, "institution_subsidy"),  # its 2021-01-01 start is after the file's end
+            f"{INSTITUTION}.valid_from",
+            DataFileError.BAD_VALUE,
+        ),
+        # Ending before it starts.
+        (
+            _benefit("institution_subsidy", valid_to=dt.date(2020, 12, 31), valid_to_citation="x"),
+            f"{INSTITUTION}.valid_to",
+            DataFileError.BAD_VALUE,
+        ),
+        (_benefit("institution_subsidy", valid_from="2021-01"), f"{INSTITUTION}.valid_from", DataFileError.BAD_VALUE),
+        # A date without its citation, an empty citation, a citation without its date.
+        (_benefit("institution_subsidy", valid_from_citation=None), f"{INSTITUTION}.valid_from_citation", DataFileError.MISSING),
+        (_benefit("institution_subsidy", valid_from_citation=""), f"{INSTITUTION}.valid_from_citation", DataFileError.BAD_VALUE),
+        (_benefit("home_care_hours", valid_to=dt.date(2030, 1, 1)), "benefits.home_care_hours.valid_to_citation", DataFileError.MISSING),
+        (_benefit("home_care_hours", valid_from_citation="x"), "benefits.home_care_hours.valid_from_citation", DataFileError.BAD_VALUE),
+        (_benefit("home_care_hours", valid_until=dt.date(2030, 1, 1)), "benefits.home_care_hours", DataFileError.UNKNOWN_NAME),
+    ],
+)
+def test_bad_benefit_dates_are_named(mutate, path, code):
+    error = refused(mutate)
+    assert (error.path, error.code) == (path, code)
+    assert FILE in str(error)
+
+
+def test_benefit_dates_inside_the_files_are_accepted():
+    data = copy.deepcopy(ORIGINAL)
+    data["valid_to"] = dt.date(2025, 12, 31)
+    _benefit("institution_subsidy", valid_to=dt.date(2025, 12, 31), valid_to_citation="x")(data)
+    _benefit("home_care_hours", valid_from=dt.date(2020, 11, 10), valid_from_citation="y")(data)  # on the file's own day
+    parsed = parse_policy(data, FILE)
+    institution, hours = parsed.benefits["institution_subsidy"], parsed.benefits["home_care_hours"]
+    assert (institution.valid_from, institution.valid_to) == (dt.date(2021, 1, 1), dt.date(2025, 12, 31))
+    assert institution.valid_to_citation == "x"
+    assert (hours.valid_from, hours.valid_to, hours.valid_from_citation) == (dt.date(2020, 11, 10), dt.date(2025, 12, 31), "y")
+    assert parsed.benefits["respite_subsidy"].valid_to == dt.date(2025, 12, 31)  # the file's end, without one of its own
 
 
 def test_the_file_name_carries_the_region():

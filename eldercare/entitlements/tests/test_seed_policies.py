@@ -335,12 +335,28 @@ class TestNanyangSpecialHardshipHouseholds:
 class TestDates:
     """Every date of the two files, from the clause that gives it, with a month on each side."""
 
+    def test_hangzhou_starts_on_the_in_force_date(self):
+        # “本意见自2020年11月10日起施行”: the document, and 二(三)7's hours with it (no date of their own).
+        assert HZ_IN_FORCE == dt.date(2020, 11, 10)
+        assert HZ.valid_from == HZ_IN_FORCE
+        assert (HOURS.valid_from, HOURS.valid_to, HOURS.valid_from_citation) == (HZ_IN_FORCE, None, "")
+        month_before = (HZ_IN_FORCE.replace(day=1) - dt.timedelta(days=1)).replace(day=1)
+        assert HZ not in policies_for(HANGZHOU_COMMUNITY, month_before)
+        assert HZ in policies_for(HANGZHOU_COMMUNITY, HZ_IN_FORCE.replace(day=1))
+
     def test_hangzhou_subsidies_start_on_the_date_of_clause_12(self):
         assert HZ_SUBSIDY_START == dt.date(2021, 1, 1)
-        assert HZ.valid_from == HZ_SUBSIDY_START
-        day_before = HZ_SUBSIDY_START - dt.timedelta(days=1)
-        assert HZ not in policies_for(HANGZHOU_COMMUNITY, day_before.replace(day=1))
-        assert HZ in policies_for(HANGZHOU_COMMUNITY, HZ_SUBSIDY_START)
+        assert HZ_IN_FORCE < HZ_SUBSIDY_START
+        # 二(四)12's date heads the one sentence that grants both subsidies: each cites it, in the
+        # seed's words, in a quote that runs from the date to the subsidy's own amount.
+        for benefit, amount in ((INSTITUTION, f"每月{INSTITUTION_YUAN}元补助"), (RESPITE, f"每天{RESPITE_YUAN}元补助")):
+            assert (benefit.valid_from, benefit.valid_to) == (HZ_SUBSIDY_START, None)
+            assert "二(四)12" in benefit.valid_from_citation
+            quoted = re.findall("“([^”]*)”", benefit.valid_from_citation)
+            assert any(q.startswith("自2021年1月1日起") and amount in q and q in SEED_003_12 for q in quoted), benefit.key
+        december = (HZ_SUBSIDY_START - dt.timedelta(days=1)).replace(day=1)
+        assert [b.key for b in HZ.benefits_in_force(december)] == ["home_care_hours"]
+        assert [b.key for b in HZ.benefits_in_force(HZ_SUBSIDY_START)] == ["home_care_hours", "institution_subsidy", "respite_subsidy"]
 
     def test_a_stay_across_the_start_is_paid_from_the_start_only(self):
         january = HZ_SUBSIDY_START
@@ -357,20 +373,24 @@ class TestDates:
             stays=(stay(start, end, kind="respite", facility_kind="day_care", ownership="public"),),
         )
         assert grant(RESPITE, respite, january).amount == 10 * RESPITE_YUAN * 100
-        # December is not issued at all: no policy in force.
-        assert HZ not in policies_for(HANGZHOU_COMMUNITY, (january - dt.timedelta(days=1)).replace(day=1))
+        # December: the policy is in force (its hours are), the stay subsidies are not.
+        december = (january - dt.timedelta(days=1)).replace(day=1)
+        assert HZ in policies_for(HANGZHOU_COMMUNITY, december)
+        in_december = facts(month_last_day(december), age=75, degree="severe", stays=(stay(start, end),))
+        assert grant(INSTITUTION, in_december, december) is None
 
-    def test_hangzhou_hours_from_the_in_force_date_cannot_be_expressed(self):
-        # 二(三)7 has no date of its own, so it runs from “本意见自2020年11月10日起施行”. The format has
-        # one valid_from per file and it is 二(四)12's later date: the hours of November and December
-        # 2020 are not issued (a known gap, stated in the file next to valid_from).
-        assert HZ_IN_FORCE == dt.date(2020, 11, 10)
-        assert HZ_IN_FORCE < HZ.valid_from
-        for month in (dt.date(2020, 11, 1), dt.date(2020, 12, 1)):
-            assert HZ not in policies_for(HANGZHOU_COMMUNITY, month)
+    def test_hangzhou_hours_from_the_in_force_date(self):
+        # 二(三)7 has no date of its own, so it runs from “本意见自2020年11月10日起施行”: November 2020
+        # (in force from its 10th: the whole month, facts on the 1st) and December 2020 are issued.
+        november = HZ_IN_FORCE.replace(day=1)
+        october = (november - dt.timedelta(days=1)).replace(day=1)
+        for month in (november, dt.date(2020, 12, 1), HZ_SUBSIDY_START):
+            assert hours(facts(month, age=AGE_LO), month) == HOURS_80
+            assert hours(facts(month, age=AGE_90), month) == HOURS_90
+            assert hours(facts(month, age=70, groups=POOR, degree="severe"), month) == HOURS_SEVERE
+        assert hours(facts(october, age=AGE_LO), october) is None
         text = (POLICIES_DIR / HZ.file).read_text(encoding="utf-8")
-        assert "本意见自2020年11月10日起施行" in text
-        assert "NOT issued" in text
+        assert "NOT issued" not in text  # the old note on a gap is gone with the gap
 
     def test_hangzhou_has_no_end_date(self):
         # The seed names a start (“本意见自2020年11月10日起施行”) and no end (checked on the whole
@@ -479,8 +499,8 @@ class TestNanyangAfterThePlan:
 
     @pytest.fixture
     def nanyang(self, db):
-        from eldercare.core import testing
         from eldercare.regions.models import Level
+        from eldercare.tests import builders as testing
 
         from .conftest import assessed
 
@@ -533,6 +553,7 @@ class TestNanyangAfterThePlan:
 def citations(policy):
     for benefit in policy.benefits.values():
         yield from (t.citation for t in benefit.tiers)
+        yield from (c for c in (benefit.valid_from_citation, benefit.valid_to_citation) if c)
         if benefit.monthly_cap is not None:
             yield benefit.monthly_cap_citation
         if benefit.stay is not None and benefit.stay.max_days_per_stay is not None:
@@ -558,6 +579,19 @@ class TestExplanations:
         assert {c.requirement.split(" /")[0] for c in failed} == {"户籍在 3301", "能力评估失能程度为重度"}
         assert any("110101001001" in c.fact for c in failed)
         assert any("轻度" in c.fact for c in failed)
+
+    def test_a_benefit_not_yet_in_force_says_from_when_and_why(self):
+        # December 2020: eligible for 二(四)12's subsidy in every way, but it starts “自2021年1月1日起”.
+        december = (HZ_SUBSIDY_START - dt.timedelta(days=1)).replace(day=1)
+        resident = facts(month_last_day(december), age=75, degree="severe", stays=(stay(dt.date(2020, 6, 1), None),))
+        decision = decide(INSTITUTION, resident, december)
+        assert decision.grant is None
+        assert f"自{HZ_SUBSIDY_START}起" in decision.reason and "2020年12月尚未施行" in decision.reason
+        assert f"in force from {HZ_SUBSIDY_START}: not yet in 2020-12" in decision.reason
+        assert "“自2021年1月1日起," in decision.reason  # the clause's words, from the citation
+        assert [t.ok for t in decision.tiers] == [True]  # what the elder will get once it starts
+        january = facts(month_last_day(HZ_SUBSIDY_START), age=75, degree="severe", stays=resident.stays)
+        assert decide(INSTITUTION, january, HZ_SUBSIDY_START).grant.amount == INSTITUTION_YUAN * 100
 
     def test_no_stay_is_the_reason(self):
         decision = decide(INSTITUTION, facts(dt.date(2026, 11, 30), degree="severe"), MONTH)

@@ -8,9 +8,9 @@ import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.entitlements.models import Account
 from eldercare.entitlements.simulation import Change, simulate
+from eldercare.tests import builders as testing
 
 from .conftest import MONTH, born
 

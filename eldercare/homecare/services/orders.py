@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import datetime as dt
 import math
-from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -79,8 +78,6 @@ ACTIONS = {
 }
 
 # Fraud-check thresholds: the PLATFORM'S DEFAULTS (no seed sets them); settings may change them.
-CHECKIN_RADIUS_METRES = getattr(settings, "ELDERCARE_CHECKIN_RADIUS_METRES", 500)
-TOO_SHORT_SHARE = Decimal(str(getattr(settings, "ELDERCARE_TOO_SHORT_SHARE", "0.5")))  # of the booked minutes
 
 
 class TransitionError(ValidationError):
@@ -289,11 +286,11 @@ def order_check_in(*, actor, order: Order, latitude, longitude, at: dt.datetime 
     _move(order, "check_in", actor, fields=("checked_in_at", "checkin_latitude", "checkin_longitude"))
     if order.latitude is not None and order.longitude is not None:
         distance = metres_between(order.latitude, order.longitude, latitude, longitude)
-        if distance > CHECKIN_RADIUS_METRES:
+        if distance > (radius := settings.ELDERCARE_CHECKIN_RADIUS_METRES):
             _flag(
                 order,
                 FlagKind.FAR_CHECKIN,
-                f"签到点距老人住址{distance:,.0f}米（阈值{CHECKIN_RADIUS_METRES}米） / checked in {distance:,.0f} m from the home",
+                f"签到点距老人住址{distance:,.0f}米（阈值{radius}米） / checked in {distance:,.0f} m from the home",
             )
     return order
 
@@ -316,7 +313,7 @@ def _check_delivery(order: Order) -> None:
     two homes at once, the same service billed twice the same day."""
     minutes = (order.checked_out_at - order.checked_in_at).total_seconds() / 60
     expected = order.quantity if order.item.unit == ChargeUnit.HOUR else order.item.minutes * order.quantity
-    if minutes < float(TOO_SHORT_SHARE) * expected:
+    if minutes < float(settings.ELDERCARE_TOO_SHORT_SHARE) * expected:
         _flag(order, FlagKind.TOO_SHORT, f"实际服务{minutes:.0f}分钟，应为{expected}分钟 / {minutes:.0f} min served of {expected} booked")
     overlapping = Order.objects.filter(
         caregiver=order.caregiver,

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require
+from eldercare.core.errors import Err
 from eldercare.elders.models import Elder, ElderStatus
 
 from .. import errors
@@ -17,9 +18,7 @@ from ..models import Channel, ChargeUnit, Order, OrderEvent, OrderStatus, Recurr
 from .orders import _elder_for
 
 HORIZON_DAYS = 14  # how far ahead occurrences become orders (platform default)
-ERR_WEEKDAYS = "请选择每周的服务日（1=周一…7=周日） / choose the weekdays (1 = Monday … 7 = Sunday)"
-
-
+ERR_WEEKDAYS = Err("homecare.weekdays", "请选择每周的服务日（1=周一…7=周日） / choose the weekdays (1 = Monday … 7 = Sunday)")
 @transaction.atomic
 def recurrence_create(
     *,

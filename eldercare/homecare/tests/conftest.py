@@ -6,13 +6,13 @@ import pytest
 from django.utils import timezone
 
 from eldercare.accounts.roles import Role
-from eldercare.core import testing
 from eldercare.elders import idnumber
 from eldercare.entitlements.models import IssuanceRun
 from eldercare.entitlements.services.issuance import issuance_execute
 from eldercare.homecare.catalog import catalog_sync
 from eldercare.homecare.models import Caregiver, GuidePrice, ServiceItem
 from eldercare.providers.models import Provider, ServiceArea
+from eldercare.tests import builders as testing
 
 HOME = (Decimal("30.250000"), Decimal("120.160000"))  # 清波社区
 

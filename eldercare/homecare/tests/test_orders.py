@@ -201,7 +201,7 @@ class TestWhoMay:
             o.order_accept(actor=personas[R.CENTER_OPERATOR], order=order)
 
     def test_dispatch_is_for_operators_of_the_region_and_the_providers_own(self, svc, personas, city):
-        from eldercare.core import testing
+        from eldercare.tests import builders as testing
 
         order = request(svc, personas)
         with pytest.raises(PermissionDenied):
@@ -223,7 +223,7 @@ class TestWhoMay:
         o.order_confirm(actor=personas[R.COMMUNITY_WORKER], order=order, rating=4)  # for an elder who cannot
 
     def test_requests_need_the_elder_in_reach(self, svc, personas, city):
-        from eldercare.core import testing
+        from eldercare.tests import builders as testing
 
         stranger = testing.elder(residence=city.community_far, name="外区老人")
         with pytest.raises(PermissionDenied):

@@ -113,8 +113,8 @@ def test_caregiver_phone_page_in_a_browser(live_server, settings, city, personas
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium")
     from playwright.sync_api import sync_playwright
 
-    from eldercare.core.testing import PASSWORD
     from eldercare.homecare.services import orders
+    from eldercare.tests.builders import PASSWORD
 
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     now = timezone.now()

@@ -31,7 +31,9 @@ def test_providers_need_a_valid_credit_code(personas, city):
 
 
 def test_who_manages_a_provider_and_where_it_serves(personas, city):
-    provider = provider_register(actor=personas[R.CIVIL_COUNTY], name="湖滨养老服务社", credit_code=code("52330102MJ1234567"), region=city.county)
+    provider = provider_register(
+        actor=personas[R.CIVIL_COUNTY], name="湖滨养老服务社", credit_code=code("52330102MJ1234567"), region=city.county
+    )
     service_area_add(actor=personas[R.CIVIL_COUNTY], provider=provider, region=city.street)
     assert serves(provider, city.community.code) and not serves(provider, city.community2.code)
     assert not manages(personas[R.PROVIDER_ADMIN], provider)

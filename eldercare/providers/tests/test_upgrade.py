@@ -93,7 +93,9 @@ def test_a_database_from_before_the_restructure_migrates_without_losing_a_row(ol
         caregivers_after = conn.execute(
             "SELECT c.name, p.credit_code FROM homecare_caregiver c JOIN providers_provider p ON p.id = c.provider_id ORDER BY 1"
         ).fetchall()
-        beds_joined = conn.execute("SELECT count(*) FROM devices_homecarebed b JOIN providers_provider p ON p.id = b.provider_id").fetchone()[0]
+        beds_joined = conn.execute(
+            "SELECT count(*) FROM devices_homecarebed b JOIN providers_provider p ON p.id = b.provider_id"
+        ).fetchone()[0]
     assert {new: after[new] for new in RENAMED.values()} == {new: before[old] for old, new in RENAMED.items()}
     assert {t: after[t] for t in KEPT} == {t: before[t] for t in KEPT}
     assert not any(t.startswith("services_") for t in tables)

@@ -27,7 +27,8 @@
   function refresh() {
     fetch(board.dataset.api, { credentials: "same-origin", headers: { Accept: "application/json" } })
       .then(function (r) { if (!r.ok) throw new Error(r.status); return r.json(); })
-      .then(function (alarms) {
+      .then(function (page) {
+        var alarms = page.items;
         var items = alarms.map(item);
         if (!items.length) { var none = document.createElement("li"); none.className = "empty"; none.textContent = board.dataset.empty; items = [none]; }
         board.replaceChildren.apply(board, items);
