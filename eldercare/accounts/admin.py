@@ -9,7 +9,7 @@ class UserAdmin(BaseUserAdmin):
     list_display = ["username", "display_name", "role", "region", "is_active"]
     list_filter = ["role", "is_active"]
     raw_id_fields = ["region"]
-    fieldsets = BaseUserAdmin.fieldsets + (("eldercare", {"fields": ("role", "region", "display_name")}),)
+    fieldsets = (*(BaseUserAdmin.fieldsets or ()), ("eldercare", {"fields": ("role", "region", "display_name")}))
 
 
 @admin.register(ApiToken)

@@ -38,7 +38,7 @@ def _digest(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
 
-class ApiTokenQuerySet(models.QuerySet):
+class ApiTokenQuerySet(models.QuerySet["ApiToken"]):
     def authenticate(self, key: str) -> ApiToken | None:
         token = (
             self.select_related("user", "user__region")

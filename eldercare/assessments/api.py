@@ -491,6 +491,32 @@ def current(request, elder_id: int, on: dt.date | None = None):
     return {"elder_id": elder.pk, "on": on, **{f: getattr(found, f, None) for f in fields}}
 
 
+class ObservationIn(Schema):
+    item: str  # an item code of the standard in force, e.g. "consciousness" (意识水平)
+    score: int
+    on: dt.date | None = None
+    note: str = ""
+
+
+class ObservationOut(Schema):
+    outcome: str
+    clause: str
+    assessment_id: int | None
+
+
+@router.post(
+    "/elders/{int:elder_id}/observations",
+    response=ObservationOut,
+    summary="记录观察（如意识转清醒）/ an observation between assessments; a reassessment is planned where the standard asks",
+)
+def observe(request, elder_id: int, payload: ObservationIn):
+    elder = elder_selectors.elder_get(actor=request.auth, pk=elder_id)
+    seen = services.observation_record(
+        actor=request.auth, elder=elder, item=payload.item, score=payload.score, on=payload.on or timezone.localdate(), note=payload.note
+    )
+    return {"outcome": seen.outcome.value, "clause": seen.clause, "assessment_id": seen.assessment.pk if seen.assessment else None}
+
+
 @router.get("/{int:assessment_id}", response=AssessmentOut, summary="一次评估 / one assessment: answers, result, explanation")
 def get_assessment(request, assessment_id: int):
     return _view(request, assessment_id)

@@ -21,7 +21,7 @@ class AssessmentError(ValidationError):
         super().__init__(self.MESSAGES[code].format(**details), code=code)
 
     def __str__(self) -> str:
-        return self.message
+        return str(self.message)  # always the formatted str (the stubs allow a lazy one)
 
 
 class ScoringError(AssessmentError):
@@ -83,6 +83,9 @@ class RecordError(AssessmentError):
     NO_STANDARDS = "no_standards"
     UNKNOWN_REASON = "unknown_reason"
     OPEN_EXISTS = "open_exists"
+    UNKNOWN_ITEM = "unknown_item"
+    NOT_AN_OPTION = "not_an_option"
+    NO_ASSESSMENT = "no_assessment"
 
     MESSAGES = {
         UNKNOWN_STANDARD: "未知的评估标准“{standard}” / unknown assessment standard '{standard}'",
@@ -91,4 +94,7 @@ class RecordError(AssessmentError):
         NO_STANDARDS: "资格须至少涵盖一项评估标准 / a qualification must cover at least one standard",
         UNKNOWN_REASON: "未知的评估原因“{reason}” / unknown assessment reason '{reason}'",
         OPEN_EXISTS: "该老人已有未完成的评估，请先完成或取消 / the elder already has an open assessment: finish or cancel it first",
+        UNKNOWN_ITEM: "《{standard}》中没有项目“{item}” / {standard} has no item '{item}'",
+        NOT_AN_OPTION: "“{item}”没有{score}分的选项 / {item} has no option scored {score}",
+        NO_ASSESSMENT: "该老人没有生效的能力评估 / the elder has no assessment in force",
     }

@@ -37,6 +37,7 @@ def _adjustment_line(standard: Standard, a: AppliedAdjustment) -> tuple[str, str
 
 def _combination_lines(standard: Standard, base: Level, matched: tuple[str, ...]) -> tuple[str, str]:
     table = standard.combination
+    assert table is not None  # only graded_combination standards get here, and they have one
     rules = [r for r in table.rules + table.supplementary_rules if r.id in matched]
     ids = "、".join(matched)
     if rules[0].supplementary:
@@ -73,7 +74,7 @@ def explain(
     if standard.method == Method.SUM_BANDS:
         zh.append("一级指标得分：" + "、".join(f"{i.name}{i.score}/{i.max_score}分" for i in indicators))
         en.append("Indicator scores: " + ", ".join(f"{i.name_en} {i.score}/{i.max_score}" for i in indicators))
-        band = next(b for b in standard.bands if b.min <= total <= b.max)
+        band = next(b for b in standard.bands if total is not None and b.min <= total <= b.max)  # sum_bands: the total is set
         zh.append(f"总分{total}分（满分{standard.total_max}分），属{band.min}～{band.max}分区间（{band.clause}），初步等级：{base.name}")
         en.append(f"Total {total} of {standard.total_max}, in the band {band.min}–{band.max}: preliminary level {base.name_en}")
     else:

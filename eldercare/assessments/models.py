@@ -103,6 +103,9 @@ class Assessment(models.Model):
     reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
     cancelled_at = models.DateTimeField(_("取消时间"), null=True, blank=True)
 
+    # Annotated by selectors.overdue_reassessments: whether a reassessment is already planned.
+    reassessment_open: bool
+
     class Meta:
         verbose_name = _("能力评估")
         verbose_name_plural = _("能力评估")

@@ -77,11 +77,12 @@ def parse_policy(data, file: str, expected_region: str) -> dict:
     if root.has("reassessment") or expected_region == DEFAULT:
         node = root.at("reassessment")
         reassessment = {"general": _interval(node) if node.has("interval_months") or expected_region == DEFAULT else None}
-        by_standard = node.at("by_standard") if node.has("by_standard") else None
-        for code in by_standard.mapping() if by_standard else ():
-            if code not in FILES:
-                raise by_standard.at(code).error(DataFileError.UNKNOWN_NAME, kind="standard", name=code)
-            reassessment[code] = _interval(by_standard.at(code))
+        if node.has("by_standard"):
+            by_standard = node.at("by_standard")
+            for code in by_standard.mapping():
+                if code not in FILES:
+                    raise by_standard.at(code).error(DataFileError.UNKNOWN_NAME, kind="standard", name=code)
+                reassessment[code] = _interval(by_standard.at(code))
     return {"levels": levels, "reassessment": reassessment}
 
 

@@ -91,7 +91,8 @@ def _day(value) -> str:
 
 def _residence(elder) -> str:
     """County, street and community, from the region tree (three short look-ups at most)."""
-    names, region = [], elder.residence
+    names: list[str] = []
+    region = elder.residence
     while region is not None and len(names) < 3:
         names.append(region.name)
         region = region.parent
@@ -146,6 +147,7 @@ def build_report(assessment: Assessment) -> Report:
     elder = assessment.elder
     graded = standard.method == Method.GRADED_COMBINATION
     base, final = standard.level(assessment.base_level), standard.level(assessment.level)
+    assert assessment.assessed_on is not None  # scored, so dated (the assessment_scored_has_result constraint)
 
     info = Section("一、基本信息")
     info.rows = [
@@ -175,8 +177,8 @@ def build_report(assessment: Assessment) -> Report:
         Section(
             "二、照护类别与有效期",
             rows=[
-                ("照护类别", CareCategory(assessment.care_category).label if assessment.care_category else NOT_YET),
-                ("失能程度", DisabilityDegree(assessment.disability_degree).label if assessment.disability_degree else NOT_YET),
+                ("照护类别", str(CareCategory(assessment.care_category).label) if assessment.care_category else NOT_YET),
+                ("失能程度", str(DisabilityDegree(assessment.disability_degree).label) if assessment.disability_degree else NOT_YET),
                 ("评估状态", assessment.get_status_display()),
                 ("生效日期", _day(assessment.effective_from) if assessment.effective_from else "尚未生效"),
                 ("复评到期日", _day(assessment.reassess_due)),
@@ -286,7 +288,7 @@ def _flowables(report: Report, width: float) -> list:
                     row += [p(pairs[i + 1][0]), p(pairs[i + 1][1])] if i + 1 < len(pairs) else ["", ""]
                     data.append(row)
                 table = _table(data, [label_w, value_w, label_w, value_w], header=False)
-                extra = [("BACKGROUND", (2, 0), (2, -1), SHADE)]
+                extra: list[tuple[object, ...]] = [("BACKGROUND", (2, 0), (2, -1), SHADE)]
                 if len(pairs) % 2:  # an odd pair out spans the row
                     extra += [("SPAN", (1, -1), (3, -1)), ("BACKGROUND", (2, -1), (2, -1), colors.white)]
                 table.setStyle(TableStyle(extra))

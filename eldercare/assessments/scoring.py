@@ -52,7 +52,8 @@ def check_answers(standard: Standard, answers: Mapping[str, int], *, complete: b
         problems = "; ".join(f"{_label(standard, c)} = {v!r}（{sorted(standard.items[c].scores)}）" for c, v in bad.items())
         raise ScoringError(ScoringError.INVALID_SCORE, problems=problems, codes=sorted(bad))
     if complete:
-        skipped = {s for code, value in answers.items() for s in standard.items[code].option(value).skips}
+        chosen = (standard.items[code].option(value) for code, value in answers.items())
+        skipped = {s for option in chosen if option is not None for s in option.skips}  # every answer is an option (checked above)
         missing = [code for code in standard.items if code not in answers and code not in skipped]
         if missing:
             raise ScoringError(ScoringError.MISSING_ANSWERS, items=", ".join(_label(standard, c) for c in missing), codes=missing)
@@ -60,13 +61,14 @@ def check_answers(standard: Standard, answers: Mapping[str, int], *, complete: b
 
 def _grade(indicator: Indicator, answers: Mapping[str, int]) -> IndicatorResult:
     values = {item.code: answers[item.code] for item in indicator.items if item.code in answers}
-    total = sum(values.values()) if indicator.grading != Grading.RULES else None
+    points = sum(values.values())
+    total = points if indicator.grading != Grading.RULES else None
     if indicator.grading is None:
         return IndicatorResult(indicator.code, indicator.name, indicator.name_en, total, indicator.max_score)
-    if indicator.grading == Grading.TOTAL_SCORE_BANDS:
-        grade = next(g for g in indicator.grades if g.min <= total <= g.max)
+    if indicator.grading == Grading.TOTAL_SCORE_BANDS:  # (the loader gives these grades their band)
+        grade = next(g for g in indicator.grades if g.min is not None and g.max is not None and g.min <= points <= g.max)
     else:  # tried most severe first; the loader checked that some grade always matches
-        grade = next(g for g in indicator.grades if g.when.holds(values))
+        grade = next(g for g in indicator.grades if g.when is not None and g.when.holds(values))
     return IndicatorResult(indicator.code, indicator.name, indicator.name_en, total, indicator.max_score, grade.grade, grade.name)
 
 
@@ -76,7 +78,7 @@ def _triggered(adjustment: Adjustment, answers: Mapping[str, int], facts: Assess
             value = getattr(facts, term.fact)
             if (value >= term.at_least) if term.at_least is not None else bool(value):
                 return True
-        elif answers.get(term.item) in term.values:
+        elif term.item is not None and answers.get(term.item) in term.values:
             return True
     return False
 
@@ -91,14 +93,18 @@ def adjust(standard: Standard, base: Level, answers: Mapping[str, int], facts: A
     if not met:
         return base, []
     guard = next(
-        (a for a in standard.adjustments if a.rule == Rule.NO_RAISE_IF_PRELIMINARY_IS and base.rank >= standard.level(a.level).rank),
+        (
+            a
+            for a in standard.adjustments
+            if a.rule == Rule.NO_RAISE_IF_PRELIMINARY_IS and a.level is not None and base.rank >= standard.level(a.level).rank
+        ),
         None,
     )
     if guard:
         return base, [record(guard, base, base, Effect.GUARD)] + [record(a, base, base, Effect.SUPPRESSED) for a in met]
     setters = [a for a in met if a.rule == Rule.SET_LEVEL]
     if setters:
-        target = max((standard.level(a.level) for a in setters), key=lambda level: level.rank)
+        target = max((standard.level(a.level) for a in setters if a.level is not None), key=lambda level: level.rank)  # set_level names one
         out = [record(a, base, target, Effect.APPLIED if base != target else Effect.UNCHANGED) for a in setters]
         return target, out + [record(a, target, target, Effect.OVERRIDDEN) for a in met if a.rule != Rule.SET_LEVEL]
     level, out = base, []
@@ -119,14 +125,16 @@ def score(standard: Standard, answers: Mapping[str, int], facts: AssessmentFacts
     facts = facts or AssessmentFacts()
     check_answers(standard, answers, complete=True)
     indicators = tuple(_grade(ind, answers) for ind in standard.indicators)
-    total, matched = None, ()
+    total: int | None = None
+    matched: tuple[str, ...] = ()
     if standard.method == Method.SUM_BANDS:
-        total = sum(ind.score for ind in indicators)
+        total = sum(ind.score or 0 for ind in indicators)  # sum_bands indicators all have a score
         band = next(b for b in standard.bands if b.min <= total <= b.max)
         base = standard.level(band.level)
     else:
         table = standard.combination
-        by_code = {ind.code: ind.grade for ind in indicators}
+        assert table is not None  # graded_combination standards have one (the loader requires it)
+        by_code = {ind.code: ind.grade for ind in indicators if ind.grade is not None}  # every indicator is graded
         rules = combine(table, {key: by_code[code] for key, code in table.grades.items()})
         matched = tuple(r.id for r in rules)
         base = max((standard.level(r.level) for r in rules), key=lambda level: level.rank)

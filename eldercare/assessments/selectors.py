@@ -16,6 +16,7 @@ from django.db.models import Exists, F, OuterRef, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_NO_CAPABILITY, has_cap, require, scope_for
 from eldercare.core.errors import Err
@@ -48,7 +49,7 @@ class CurrentLevel:
 def current_levels(elders: QuerySet[Elder] | Iterable[Elder | int], on: dt.date) -> dict[int, CurrentLevel]:
     """Elder id → the assessment in force on `on` (effective, latest `effective_from` ≤ on), for
     many elders in one query; elders never assessed are absent."""
-    ids = elders.values("pk") if isinstance(elders, QuerySet) else [getattr(e, "pk", e) for e in elders]
+    ids = elders.values_list("pk", flat=True) if isinstance(elders, QuerySet) else [e if isinstance(e, int) else e.pk for e in elders]
     rows = (
         Assessment.objects.filter(elder_id__in=ids, status=Status.EFFECTIVE, effective_from__lte=on)
         .order_by("elder_id", "-effective_from")
@@ -57,6 +58,7 @@ def current_levels(elders: QuerySet[Elder] | Iterable[Elder | int], on: dt.date)
     found: dict[int, CurrentLevel] = {}
     for elder_id, pk, standard, level, category, degree, start, due in rows:
         if elder_id not in found:
+            assert start is not None and due is not None  # an effective assessment has both (assessment_effective_has_level_and_date)
             name = get_standard(standard).level(level).name
             found[elder_id] = CurrentLevel(level, name, category, degree, standard, start, due, pk)
     return found
@@ -65,10 +67,10 @@ def current_levels(elders: QuerySet[Elder] | Iterable[Elder | int], on: dt.date)
 def current_level(elder: Elder | int, on: dt.date) -> CurrentLevel | None:
     """The elder's ability level in force on `on`, or None when no assessment was effective then.
     A result changes entitlements only from its effective date."""
-    return current_levels([elder], on).get(getattr(elder, "pk", elder))
+    return current_levels([elder], on).get(elder if isinstance(elder, int) else elder.pk)
 
 
-def level_history(*, actor, elder: Elder, include_pending: bool = False) -> QuerySet[Assessment]:
+def level_history(*, actor: User, elder: Elder, include_pending: bool = False) -> QuerySet[Assessment]:
     """The elder's effective assessments, newest first, with who assessed and reviewed them;
     with `include_pending`, submitted and reviewed ones too (they come first)."""
     require(actor, Cap.VIEW_HEALTH)
@@ -82,7 +84,7 @@ def level_history(*, actor, elder: Elder, include_pending: bool = False) -> Quer
     )
 
 
-def overdue_reassessments(*, actor, region: str | None = None, on: dt.date | None = None) -> QuerySet[Assessment]:
+def overdue_reassessments(*, actor: User, region: str | None = None, on: dt.date | None = None) -> QuerySet[Assessment]:
     """The work list: in-force assessments of active elders whose reassessment fell due before
     `on`, in the actor's scope (and under `region` if given), most overdue first. Each row says
     whether a reassessment is already planned (`reassessment_open`)."""
@@ -104,8 +106,9 @@ def overdue_reassessments(*, actor, region: str | None = None, on: dt.date | Non
             raise ValidationError({"region": elder_errors.ERR_REGION_UNKNOWN.format(code=region)})
         lo, hi = subtree_bounds(found.code, found.level)
         qs = qs.filter(elder__residence_id__gte=lo, elder__residence_id__lte=hi)
+    planned = Exists(Assessment.objects.filter(elder=OuterRef("elder"), status__in=OPEN))
     return (
-        qs.annotate(reassessment_open=Exists(Assessment.objects.filter(elder=OuterRef("elder"), status__in=OPEN)))
+        qs.annotate(reassessment_open=planned)  # type: ignore[no-redef]  # the plugin takes the declared attribute for a field; Django does not
         .select_related("elder", "elder__residence")
         .defer("elder__id_number", "elder__phone")
         .order_by("reassess_due", "elder_id")
@@ -128,11 +131,11 @@ class AssessmentFilters:
     elder: int | None = None
 
 
-def _assigned(actor) -> Q:
+def _assigned(actor: User) -> Q:
     return Q(assessor_id=actor.pk) | Q(second_assessor_id=actor.pk)
 
 
-def _readable(actor) -> tuple[Q, bool]:
+def _readable(actor: User) -> tuple[Q, bool]:
     """The assessments the actor may read, and whether the filter joins contacts (needs distinct).
 
     Health-data readers see those of the elders in their scope; everyone who may assess also sees
@@ -155,7 +158,7 @@ def _region_bounds(code: str) -> tuple[str, str]:
     return subtree_bounds(found.code, found.level)
 
 
-def assessment_list(*, actor, filters: AssessmentFilters | None = None) -> QuerySet[Assessment]:
+def assessment_list(*, actor: User, filters: AssessmentFilters | None = None) -> QuerySet[Assessment]:
     """Assessments the actor may read, filtered. The open work list comes earliest-planned first,
     anything else newest first."""
     filters = filters or AssessmentFilters()
@@ -178,7 +181,7 @@ def assessment_list(*, actor, filters: AssessmentFilters | None = None) -> Query
     return qs.select_related(*RELATED).defer(*DEFERRED).order_by(*ordering)
 
 
-def assessment_get(*, actor, pk: int) -> Assessment:
+def assessment_get(*, actor: User, pk: int) -> Assessment:
     """One assessment: 403 for users who may read none, 404 when it does not exist or lies outside
     the actor's scope (a refusal must not reveal that the record exists)."""
     found = Assessment.objects.select_related(*RELATED).filter(pk=pk).first()
@@ -190,13 +193,13 @@ def assessment_get(*, actor, pk: int) -> Assessment:
     return found
 
 
-def allowed_actions(actor, assessment: Assessment) -> frozenset[str]:
+def allowed_actions(actor: User, assessment: Assessment) -> frozenset[str]:
     """Which transitions to offer the actor (buttons, links); the services decide again."""
     status, scope = assessment.status, scope_for(actor)
     in_scope = scope.covers_region(assessment.elder.residence_id)
     assigned = actor.pk is not None and actor.pk in (assessment.assessor_id, assessment.second_assessor_id)
     manage = has_cap(actor, Cap.MANAGE_ASSESSMENTS) and in_scope
-    actions = set()
+    actions: set[str] = set()
     if status in (Status.SCHEDULED, Status.IN_PROGRESS) and (assigned or (has_cap(actor, Cap.ASSESS) and in_scope)):
         actions |= {"save", "submit"}
     if status == Status.SUBMITTED and manage and not assigned:
@@ -222,7 +225,7 @@ class AssessmentView:
         return self.standard.level(code).name if code else ""
 
 
-def assessment_view(*, actor, pk: int) -> AssessmentView:
+def assessment_view(*, actor: User, pk: int) -> AssessmentView:
     assessment = assessment_get(actor=actor, pk=pk)
     standard = get_standard(assessment.standard)
     result = None
@@ -234,7 +237,7 @@ def assessment_view(*, actor, pk: int) -> AssessmentView:
     return AssessmentView(assessment, standard, result, allowed_actions(actor, assessment))
 
 
-def _elder_in_scope(actor, elder_id: int) -> Elder:
+def _elder_in_scope(actor: User, elder_id: int) -> Elder:
     require(actor, Cap.VIEW_HEALTH)
     elder = scoped_elders(actor).select_related("residence").filter(pk=elder_id).first()
     if elder is None:
@@ -242,13 +245,13 @@ def _elder_in_scope(actor, elder_id: int) -> Elder:
     return elder
 
 
-def elder_current_level(*, actor, elder_id: int, on: dt.date | None = None) -> tuple[Elder, CurrentLevel | None]:
+def elder_current_level(*, actor: User, elder_id: int, on: dt.date | None = None) -> tuple[Elder, CurrentLevel | None]:
     """`current_level` for a screen: the actor must see health data of this elder."""
     elder = _elder_in_scope(actor, elder_id)
     return elder, current_level(elder, on or timezone.localdate())
 
 
-def elder_assessments(*, actor, elder: Elder) -> QuerySet[Assessment]:
+def elder_assessments(*, actor: User, elder: Elder) -> QuerySet[Assessment]:
     """Every assessment of one elder (open, done, cancelled), newest plan first."""
     _elder_in_scope(actor, elder.pk)
     return (
@@ -256,7 +259,7 @@ def elder_assessments(*, actor, elder: Elder) -> QuerySet[Assessment]:
     )
 
 
-def qualified_assessors(*, actor, standard: str, on: dt.date) -> list:
+def qualified_assessors(*, actor: User, standard: str, on: dt.date) -> list[User]:
     """People holding a qualification for `standard` valid on `on`, for choosing assessors.
     Agencies' assessors have no region, so the list is platform-wide."""
     require(actor, Cap.MANAGE_ASSESSMENTS)

@@ -23,14 +23,19 @@ Who may do what (capabilities from accounts/roles.py):
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, cast
 
 from auditlog.context import set_actor
 from django.db import transaction
+from django.db.models import Field
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import require, require_elder
+from eldercare.accounts.scoping import has_cap, require, require_elder
 from eldercare.elders import services as elder_services
 from eldercare.elders.models import Elder, ElderStatus
 
@@ -38,7 +43,7 @@ from . import policies, scoring
 from .errors import AssessorError, EffectiveDateError, RecordError, TransitionError
 from .facts import AssessmentFacts
 from .models import Assessment, AssessorQualification, DisabilityDegree, Reason, Status
-from .standards import CURRENT, FILES, Standard, get_standard
+from .standards import CURRENT, FILES, ReassessmentEvent, ReassessmentTrigger, Standard, get_standard
 
 OPEN = (Status.SCHEDULED, Status.IN_PROGRESS, Status.SUBMITTED, Status.REVIEWED)
 EDITABLE = (Status.SCHEDULED, Status.IN_PROGRESS)
@@ -63,23 +68,23 @@ def _standard(code: str) -> Standard:
         raise RecordError(RecordError.UNKNOWN_STANDARD, standard=code) from None
 
 
-def _check_scope(actor, elder: Elder) -> None:
+def _check_scope(actor: User, elder: Elder) -> None:
     require_elder(actor, elder)
 
 
-def _manage(actor, elder: Elder) -> None:
+def _manage(actor: User, elder: Elder) -> None:
     require(actor, Cap.MANAGE_ASSESSMENTS)
     _check_scope(actor, elder)
 
 
-def _check_may_assess(actor, assessment: Assessment) -> None:
+def _check_may_assess(actor: User, assessment: Assessment) -> None:
     """The assigned assessors, or a user who may assess and whose scope covers the elder."""
     if not _is_assessor(actor, assessment):
         require(actor, Cap.ASSESS)
         _check_scope(actor, assessment.elder)
 
 
-def _is_assessor(actor, assessment: Assessment) -> bool:
+def _is_assessor(actor: User, assessment: Assessment) -> bool:
     return actor.pk is not None and actor.pk in (assessment.assessor_id, assessment.second_assessor_id)
 
 
@@ -100,15 +105,17 @@ def _check_status(assessment: Assessment, action: str) -> None:
     )
 
 
-def require_qualified(user, standard: str, day: dt.date) -> None:
+def require_qualified(user: User, standard: str, day: dt.date) -> None:
     if not any(q.covers(standard, day) for q in AssessorQualification.objects.filter(user=user).valid_on(day)):
         raise AssessorError(AssessorError.NOT_QUALIFIED, user=str(user), day=day.isoformat(), standard=standard)
 
 
-def _merged(assessment: Assessment, answers: Mapping | None, facts: Mapping | None) -> tuple[dict, dict]:
+def _merged(
+    assessment: Assessment, answers: Mapping[str, int | None] | None, facts: Mapping[str, bool | int] | None
+) -> tuple[dict[str, int], dict[str, Any]]:
     """Saved answers and facts updated with new ones (an answer of None removes it), validated."""
-    merged = {**assessment.answers, **(answers or {})}
-    merged = {code: score for code, score in merged.items() if score is not None}
+    updated: dict[str, int | None] = {**assessment.answers, **(answers or {})}
+    merged = {code: score for code, score in updated.items() if score is not None}
     scoring.check_answers(_standard(assessment.standard), merged, complete=False)
     return merged, AssessmentFacts.from_mapping({**assessment.facts, **(facts or {})}).to_dict()
 
@@ -116,18 +123,41 @@ def _merged(assessment: Assessment, answers: Mapping | None, facts: Mapping | No
 @transaction.atomic
 def assessment_schedule(
     *,
-    actor,
+    actor: User,
     elder: Elder,
     scheduled_for: dt.date,
     reason: str,
     standard: str = CURRENT,
-    assessor=None,
-    second_assessor=None,
+    assessor: User | None = None,
+    second_assessor: User | None = None,
     note: str = "",
 ) -> Assessment:
     """Plan an assessment. A change of condition also brings the in-force assessment's
     reassessment due date forward to the planned date, so it shows on the overdue list then."""
     _manage(actor, elder)
+    return _plan(
+        actor=actor,
+        elder=elder,
+        scheduled_for=scheduled_for,
+        reason=reason,
+        standard=standard,
+        assessor=assessor,
+        second_assessor=second_assessor,
+        note=note,
+    )
+
+
+def _plan(
+    *,
+    actor: User,
+    elder: Elder,
+    scheduled_for: dt.date,
+    reason: str,
+    standard: str,
+    assessor: User | None,
+    second_assessor: User | None,
+    note: str,
+) -> Assessment:
     _standard(standard)
     if elder.status != ElderStatus.ACTIVE:
         raise RecordError(RecordError.ELDER_NOT_ACTIVE, status=elder.get_status_display())
@@ -144,7 +174,7 @@ def assessment_schedule(
     with set_actor(actor):
         if reason == Reason.CHANGE_OF_CONDITION:
             in_force = _in_force(elder)
-            if in_force is not None and in_force.reassess_due > scheduled_for:
+            if in_force is not None and (in_force.reassess_due is None or in_force.reassess_due > scheduled_for):
                 in_force.reassess_due = scheduled_for
                 in_force.save(update_fields=["reassess_due", "updated_at"])
         return Assessment.objects.create(
@@ -160,7 +190,13 @@ def assessment_schedule(
 
 
 @transaction.atomic
-def assessment_save_answers(*, actor, assessment: Assessment, answers: Mapping | None = None, facts: Mapping | None = None) -> Assessment:
+def assessment_save_answers(
+    *,
+    actor: User,
+    assessment: Assessment,
+    answers: Mapping[str, int | None] | None = None,
+    facts: Mapping[str, bool | int] | None = None,
+) -> Assessment:
     """Save some answers and facts (partial saves allowed); the assessment is then in progress."""
     assessment = _lock(assessment)
     _check_may_assess(actor, assessment)
@@ -175,12 +211,12 @@ def assessment_save_answers(*, actor, assessment: Assessment, answers: Mapping |
 @transaction.atomic
 def assessment_submit(
     *,
-    actor,
+    actor: User,
     assessment: Assessment,
     assessed_on: dt.date | None = None,
-    second_assessor=None,
-    answers: Mapping | None = None,
-    facts: Mapping | None = None,
+    second_assessor: User | None = None,
+    answers: Mapping[str, int | None] | None = None,
+    facts: Mapping[str, bool | int] | None = None,
 ) -> Assessment:
     """Submit complete answers: check the assessors, score, store the result."""
     assessment = _lock(assessment)
@@ -225,13 +261,14 @@ def _store_result(assessment: Assessment, result: scoring.Result) -> None:
 
 
 @transaction.atomic
-def assessment_return_for_revision(*, actor, assessment: Assessment, note: str) -> Assessment:
+def assessment_return_for_revision(*, actor: User, assessment: Assessment, note: str) -> Assessment:
     """The reviewer sends a submission back to its assessors; its result is cleared."""
     assessment = _lock(assessment)
     _manage(actor, assessment.elder)
     _check_status(assessment, "return")
     for field in RESULT_FIELDS:
-        setattr(assessment, field, Assessment._meta.get_field(field).get_default())
+        column = cast(Field[Any, Any], Assessment._meta.get_field(field))  # the result fields are columns, not relations
+        setattr(assessment, field, column.get_default())
     assessment.status, assessment.submitted_at, assessment.assessed_on = Status.IN_PROGRESS, None, None
     assessment.note = "\n".join(filter(None, [assessment.note, f"退回修改 / returned: {note}"]))
     with set_actor(actor):
@@ -240,7 +277,7 @@ def assessment_return_for_revision(*, actor, assessment: Assessment, note: str) 
 
 
 @transaction.atomic
-def assessment_review(*, actor, assessment: Assessment, note: str = "") -> Assessment:
+def assessment_review(*, actor: User, assessment: Assessment, note: str = "") -> Assessment:
     assessment = _lock(assessment)
     _manage(actor, assessment.elder)
     _check_status(assessment, "review")
@@ -261,7 +298,7 @@ def _in_force(elder: Elder) -> Assessment | None:
 
 
 @transaction.atomic
-def assessment_make_effective(*, actor, assessment: Assessment, effective_from: dt.date) -> Assessment:
+def assessment_make_effective(*, actor: User, assessment: Assessment, effective_from: dt.date) -> Assessment:
     """The result counts from `effective_from` on. The assessment in force until then is
     superseded: its `effective_to` becomes the day before. The reassessment due date follows the
     region's policy (policies/*.yaml)."""
@@ -270,13 +307,18 @@ def assessment_make_effective(*, actor, assessment: Assessment, effective_from: 
     _manage(actor, elder)
     _check_status(assessment, "make_effective")
     Elder.objects.select_for_update().filter(pk=elder.pk).first()  # one elder's levels change one at a time
-    if effective_from < assessment.assessed_on:
+    assessed_on = assessment.assessed_on
+    assert assessed_on is not None  # a reviewed assessment has its date (the assessment_scored_has_result constraint)
+    if effective_from < assessed_on:
         raise EffectiveDateError(
-            EffectiveDateError.BEFORE_ASSESSMENT, effective_from=effective_from.isoformat(), assessed_on=assessment.assessed_on.isoformat()
+            EffectiveDateError.BEFORE_ASSESSMENT, effective_from=effective_from.isoformat(), assessed_on=assessed_on.isoformat()
         )
     previous = _in_force(elder)
-    if previous is not None and effective_from <= previous.effective_from:
-        raise EffectiveDateError(EffectiveDateError.NOT_AFTER_CURRENT, current=previous.effective_from.isoformat())
+    if previous is not None:
+        current = previous.effective_from
+        assert current is not None  # an effective one has its start (the assessment_effective_has_level_and_date constraint)
+        if effective_from <= current:
+            raise EffectiveDateError(EffectiveDateError.NOT_AFTER_CURRENT, current=current.isoformat())
     categories = policies.categories_for(assessment.level, elder.residence_id)
     interval = policies.reassessment_interval(assessment.standard, elder.residence_id)
     assessment.care_category, assessment.disability_degree = categories.care_category, categories.disability_degree
@@ -298,7 +340,7 @@ def assessment_make_effective(*, actor, assessment: Assessment, effective_from: 
 
 
 @transaction.atomic
-def assessment_cancel(*, actor, assessment: Assessment, reason: str) -> Assessment:
+def assessment_cancel(*, actor: User, assessment: Assessment, reason: str) -> Assessment:
     """Cancel an assessment that is not yet effective (an effective one is corrected by a new one)."""
     assessment = _lock(assessment)
     _manage(actor, assessment.elder)
@@ -312,7 +354,14 @@ def assessment_cancel(*, actor, assessment: Assessment, reason: str) -> Assessme
 
 @transaction.atomic
 def qualification_record(
-    *, actor, user, certificate_number: str, valid_from: dt.date, standards: list[str], valid_to: dt.date | None = None, issuer: str = ""
+    *,
+    actor: User,
+    user: User,
+    certificate_number: str,
+    valid_from: dt.date,
+    standards: list[str],
+    valid_to: dt.date | None = None,
+    issuer: str = "",
 ) -> AssessorQualification:
     require(actor, Cap.MANAGE_ASSESSORS)
     if not standards:
@@ -331,3 +380,79 @@ def qualification_record(
             valid_to=valid_to,
             standards=list(standards),
         )
+
+
+class ObservationOutcome(enum.StrEnum):
+    SCHEDULED = "scheduled"  # a reassessment is planned for the day of the observation
+    BROUGHT_FORWARD = "brought_forward"  # one was open already: the in-force one is now due that day
+    NONE = "none"  # the standard calls for nothing on this observation
+
+
+@dataclass(frozen=True)
+class Observation:
+    outcome: ObservationOutcome
+    assessment: Assessment | None = None  # the reassessment planned (SCHEDULED)
+    clause: str = ""  # the clause that calls for it
+
+
+@transaction.atomic
+def observation_record(*, actor: User, elder: Elder, item: str, score: int, on: dt.date, note: str = "") -> Observation:
+    """Someone who sees the elder (an assessor, a family doctor, an officer) observed one item of the
+    ability standard in force, e.g. 意识水平 (B.3.1). Where the standard calls for a new assessment on
+    such an observation, it is planned for that day.
+
+    MZ/T 039-2013 5.2.1 表6 注1: an elder assessed in coma is rated 重度失能 and, once conscious again,
+    reassessed ("若意识转为清醒，需重新进行评估"); 4.3.5: a change of condition that alters ability
+    calls for an immediate assessment. The level in force stays until the new one takes effect."""
+    if not (has_cap(actor, Cap.ASSESS) or has_cap(actor, Cap.MANAGE_ASSESSMENTS)):
+        require(actor, Cap.MANAGE_ASSESSMENTS)  # refuses with the usual message
+    require_elder(actor, elder)
+    Elder.objects.select_for_update().filter(pk=elder.pk).first()  # one elder's plans change one at a time
+    in_force = _in_force(elder)
+    if in_force is None:
+        raise RecordError(RecordError.NO_ASSESSMENT)
+    standard = get_standard(in_force.standard)
+    found = standard.items.get(item)
+    if found is None:
+        raise RecordError(RecordError.UNKNOWN_ITEM, standard=standard.code, item=item)
+    if isinstance(score, bool) or score not in {o.score for o in found.options}:
+        raise RecordError(RecordError.NOT_AN_OPTION, item=item, score=score)
+    trigger = _trigger_for(standard, in_force, item, score)
+    if trigger is None:
+        return Observation(ObservationOutcome.NONE)
+    text = f"{standard.code} {trigger.clause}：{trigger.text}。观察：{found.name}={score}（{on.isoformat()}）{note.strip()}"[:500]
+    if Assessment.objects.filter(elder=elder, status__in=OPEN).exists():
+        if in_force.reassess_due is None or in_force.reassess_due > on:
+            in_force.reassess_due = on
+            with set_actor(actor):
+                in_force.save(update_fields=["reassess_due", "updated_at"])
+        return Observation(ObservationOutcome.BROUGHT_FORWARD, clause=trigger.clause)
+    planned = _plan(
+        actor=actor,
+        elder=elder,
+        scheduled_for=on,
+        reason=trigger.reason,
+        standard=CURRENT,
+        assessor=None,
+        second_assessor=None,
+        note=text,
+    )
+    return Observation(ObservationOutcome.SCHEDULED, planned, trigger.clause)
+
+
+def _trigger_for(standard: Standard, in_force: Assessment, item: str, score: int) -> ReassessmentTrigger | None:
+    """The standard's reassessment trigger this observation fires: one written for exactly this
+    observation first (regaining consciousness), else a change of ability (a score other than the
+    one in force on an item the standard's triggers watch)."""
+    rules = standard.reassessment
+    if rules is None:
+        return None
+    for trigger in rules.triggers:
+        if trigger.observed is not None and trigger.fired_by(item, score) and trigger.concerns(in_force.answers, in_force.facts):
+            return trigger
+    watched = any(
+        t.observed is not None and t.observed.item == item and t.concerns(in_force.answers, in_force.facts) for t in rules.triggers
+    )
+    if watched and in_force.answers.get(item) != score:
+        return next((t for t in rules.triggers if t.event == ReassessmentEvent.ABILITY_CHANGED), None)
+    return None

@@ -167,7 +167,7 @@ class ReassessmentTrigger:
 
         def holds(term: TriggerTerm) -> bool:
             if term.fact is None:
-                return answers.get(term.item) in term.values
+                return term.item is not None and answers.get(term.item) in term.values
             value = facts.get(term.fact) or 0
             return value >= term.at_least if term.at_least is not None else bool(value)
 
@@ -265,15 +265,18 @@ def _item(node: Node, indicator: str) -> Item:
 
 def _grades(node: Node, items: tuple[Item, ...]) -> tuple[Grading, tuple[Grade, ...]]:
     method = node.choice("method", Grading)
-    grades = []
+    grades: list[Grade] = []
+    spans: list[tuple[int, int]] = []  # total_score_bands: each grade's (min, max)
     for band in node.list("bands"):
         if method == Grading.TOTAL_SCORE_BANDS:
-            grades.append(Grade(band.int("grade"), band.str("name"), band.str("text"), min=band.int("min"), max=band.int("max")))
+            grade = Grade(band.int("grade"), band.str("name"), band.str("text"), min=band.int("min"), max=band.int("max"))
+            spans.append((band.int("min"), band.int("max")))
+            grades.append(grade)
         else:
             when = conditions.parse_any(band.get("when_any"), band.at("when_any").path, [i.code for i in items], band.fail)
             grades.append(Grade(band.int("grade"), band.str("name"), band.str("text"), when=when))
     if method == Grading.TOTAL_SCORE_BANDS:
-        _check_tiling(node.at("bands"), [(g.min, g.max) for g in grades], _sums(items))
+        _check_tiling(node.at("bands"), spans, _sums(items))
     else:
         if node.get("precedence") != "most_severe_first":
             raise node.at("precedence").error(DataFileError.UNKNOWN_RULE, rule=node.get("precedence"), known="most_severe_first")
@@ -290,7 +293,7 @@ def _check_rules_cover(node: Node, items: tuple[Item, ...], grades: list[Grade])
             option = item.option(values.get(item.code, -1))
             for skipped in option.skips if option else ():
                 values.pop(skipped, None)
-        if not any(g.when.holds(values) for g in grades):
+        if not any(g.when is not None and g.when.holds(values) for g in grades):
             raise node.error(DataFileError.UNRESOLVED, detail=str(values))
 
 
@@ -312,7 +315,9 @@ def _indicator(node: Node, method: Method, seen: dict[str, str]) -> Indicator:
                     raise path.error(DataFileError.SCORE_OUT_OF_RANGE, score=option.score, lo=0, hi=max_score)
         if max(_sums(items)) != max_score:
             raise node.at("max_score").error(DataFileError.BAD_VALUE, detail=f"items add up to {max(_sums(items))}, not {max_score}")
-    grading, grades, clause = None, (), ""
+    grading: Grading | None = None
+    grades: tuple[Grade, ...] = ()
+    clause = ""
     if method == Method.GRADED_COMBINATION:
         grading, grades = _grades(node.at("grading"), tuple(items))
         clause = node.at("grading").str("clause")
@@ -401,7 +406,8 @@ def _reassessment(node: Node, items: Mapping[str, Item]) -> Reassessment:
 
 def _adjustment(node: Node, items: Mapping[str, Item], level_codes: list[str]) -> Adjustment:
     rule = node.choice("rule", Rule)
-    level, triggers = None, ()
+    level: str | None = None
+    triggers: tuple[TriggerTerm, ...] = ()
     if rule == Rule.SET_LEVEL:
         level = node.one_of("to", level_codes, "level")
     elif rule == Rule.NO_RAISE_IF_PRELIMINARY_IS:

@@ -1,14 +1,17 @@
-"""Forms of the service order pages: they parse input; the order services check the rules."""
+"""Forms of the service order pages: they parse input; the order services check the rules.
+
+The forms of an order's steps name their fields after the services' arguments (see `views.actions`)."""
 
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from eldercare.homecare.models import Channel, OrderStatus
+from eldercare.homecare.models import Caregiver, Channel, Order, OrderStatus
 from eldercare.homecare.selectors import catalogue
 
 
@@ -43,7 +46,7 @@ class OrderForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.items = {i.code: i for i in catalogue()}
         self.fields["item"].choices = [
-            (code, f"{item.get_category_display()} · {item.name.partition(' / ')[0]}") for code, item in self.items.items()
+            (code, f"{item.category.name.partition(' / ')[0]} · {item.name.partition(' / ')[0]}") for code, item in self.items.items()
         ]
 
     def service_kwargs(self) -> dict:
@@ -56,3 +59,42 @@ class OrderForm(forms.Form):
             "channel": data["channel"],
             "note": data["note"],
         }
+
+
+# ---------------------------------------------------------------- an order's steps
+
+MICRODEGREE = Decimal("0.000001")  # the precision the order stores a check-in position at
+
+
+class AssignForm(forms.Form):
+    caregiver = forms.ModelChoiceField(label=_("Caregiver"), queryset=Caregiver.objects.select_related("provider"))
+    note = forms.CharField(label=_("Why (kept on the order)"), required=False, max_length=300)
+
+
+class ReasonForm(forms.Form):
+    """Declining, cancelling, a no-show: the services want the reason."""
+
+    reason = forms.CharField(label=Order._meta.get_field("reason").verbose_name, max_length=300)
+
+
+class CheckInForm(forms.Form):
+    """Where the caregiver stands (the phone's position, six decimals)."""
+
+    latitude = forms.DecimalField(label=_("Latitude"), min_value=-90, max_value=90)
+    longitude = forms.DecimalField(label=_("Longitude"), min_value=-180, max_value=180)
+
+    def clean(self):
+        data = super().clean()
+        for name in ("latitude", "longitude"):
+            if data.get(name) is not None:
+                data[name] = data[name].quantize(MICRODEGREE)
+        return data
+
+
+class CheckOutForm(forms.Form):
+    record = forms.CharField(label=_("What was done"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ConfirmForm(forms.Form):
+    rating = forms.IntegerField(label=_("Rating"), min_value=1, max_value=5)
+    comment = forms.CharField(label=_("Comment"), required=False, max_length=300)

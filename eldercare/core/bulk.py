@@ -15,7 +15,7 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Sequence[
         return
     qn = connection.ops.quote_name
     table = qn(model._meta.db_table)
-    columns = ", ".join(qn(model._meta.get_field(name).column) for name in fields)
+    columns = ", ".join(qn(_column(model, name)) for name in fields)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # COPY cannot skip conflicts: copy into a scratch table, then insert from it. The scratch
@@ -31,6 +31,13 @@ def insert_new(model: type[models.Model], fields: Sequence[str], rows: Sequence[
             marks = ", ".join(["%s"] * len(fields))
             prepared = [[_adapt(v) for v in row] for row in rows]
             cursor.executemany(f"INSERT INTO {table} ({columns}) VALUES ({marks}) ON CONFLICT DO NOTHING", prepared)
+
+
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    if not isinstance(field, models.Field) or not field.column:  # a reverse relation, or a field with no column
+        raise ValueError(f"{model.__name__}.{name} is not a column")
+    return field.column
 
 
 def _adapt(value):

@@ -6,6 +6,7 @@ when the file is loaded (and by the tests), never by a user."""
 
 from __future__ import annotations
 
+import builtins
 import enum
 from collections.abc import Collection
 from pathlib import Path
@@ -86,10 +87,10 @@ class Node:
             raise node.error(DataFileError.BAD_VALUE, detail=f"expected {what}, got {node.data!r}")
         return node.data
 
-    def str(self, key: str) -> str:
+    def str(self, key: builtins.str) -> builtins.str:
         return self._required(key, (str,), "text")
 
-    def int(self, key: str) -> int:
+    def int(self, key: builtins.str) -> builtins.int:
         return self._required(key, (int,), "an integer")
 
     def mapping(self) -> dict:
@@ -97,23 +98,23 @@ class Node:
             raise self.error(DataFileError.BAD_VALUE, detail=f"expected a mapping, got {self.data!r}")
         return self.data
 
-    def list(self, key: str) -> list[Node]:
+    def list(self, key: builtins.str) -> builtins.list[Node]:
         values = self._required(key, (list,), "a non-empty list")
         return [Node(v, self.file, self._join(key, i)) for i, v in enumerate(values)]
 
-    def strs(self, key: str) -> tuple[str, ...]:
+    def strs(self, key: builtins.str) -> tuple[builtins.str, ...]:
         values = self.get(key) or []
         if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
             raise self.at(key).error(DataFileError.BAD_VALUE, detail=f"expected a list of codes, got {values!r}")
         return tuple(values)
 
-    def ints(self, key: str) -> tuple[int, ...]:
+    def ints(self, key: builtins.str) -> tuple[builtins.int, ...]:
         values = self._required(key, (list,), "a non-empty list of integers")
         if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
             raise self.at(key).error(DataFileError.BAD_VALUE, detail=f"expected integers, got {values!r}")
         return tuple(values)
 
-    def choice[E: enum.StrEnum](self, key: str, kind: type[E]) -> E:
+    def choice[E: enum.StrEnum](self, key: builtins.str, kind: type[E]) -> E:
         value = self.get(key)
         if value not in {member.value for member in kind}:
             raise Node(value, self.file, self._join(key)).error(
@@ -121,7 +122,7 @@ class Node:
             )
         return kind(value)
 
-    def one_of(self, key: str, known: Collection[str], kind: str) -> str:
+    def one_of(self, key: builtins.str, known: Collection[builtins.str], kind: builtins.str) -> builtins.str:
         value = self.get(key)
         if value not in known:
             raise Node(value, self.file, self._join(key)).error(DataFileError.UNKNOWN_NAME, kind=kind, name=value)

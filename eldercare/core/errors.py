@@ -18,10 +18,10 @@ class Err(str):
         made.code = code
         return made
 
-    def format(self, *args: Any, **kwargs: Any) -> Err:  # type: ignore[override]
+    def format(self, *args: Any, **kwargs: Any) -> Err:
         return Err(self.code, str.format(self, *args, **kwargs))
 
-    def __mod__(self, values: Any) -> Err:  # type: ignore[override]
+    def __mod__(self, values: Any) -> Err:
         return Err(self.code, str.__mod__(self, values))
 
     def __getitem__(self, key: Any) -> Any:  # slicing keeps the code: messages are cut to fit fields

@@ -7,7 +7,7 @@ from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, Whe
 from django.http import Http404
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import has_cap, require, scope_for
+from eldercare.accounts.scoping import has_cap, in_region, require, scope_for
 
 from .models import Alarm, AlarmStatus, BedRecord, Device, HomeCareBed, Reading, WarningStatus
 
@@ -105,3 +105,22 @@ def bed_get(*, actor, pk: int) -> HomeCareBed:
     if bed is None:
         raise Http404(ERR_BED_NOT_FOUND)
     return bed
+
+
+# ---------------------------------------------------------------- what a user may do to an alarm
+
+# The statuses each step starts from, as `alarms.alarm_acknowledge` / `alarm_dispatch` / `alarm_resolve` lock them.
+ALARM_STEPS: dict[str, frozenset[str]] = {
+    "acknowledge": frozenset({AlarmStatus.RAISED}),
+    "dispatch": frozenset({AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED}),
+    "resolve": frozenset({AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED}),
+}
+
+
+def alarm_actions(actor, alarm: Alarm) -> frozenset[str]:
+    """The steps to offer the actor on an alarm (its buttons; the console refuses any other, and the
+    services check again under the row lock): for those who handle alarms in the alarm's region,
+    the steps its status allows."""
+    if not (has_cap(actor, Cap.HANDLE_ALARMS) and in_region(actor, alarm.region_id)):
+        return frozenset()
+    return frozenset(step for step, starts in ALARM_STEPS.items() if alarm.status in starts)

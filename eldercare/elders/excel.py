@@ -29,7 +29,7 @@ from eldercare.core.errors import Err
 from eldercare.regions.models import Region
 
 from . import idnumber, services
-from .models import ASSESSED_GROUPS, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, Sex, age_on
+from .models import ASSESSED_GROUPS, DisabilityLevel, Elder, ElderGroup, ElderStatus, LivingStatus, PriorityGroup, Sex, age_on
 from .selectors import visible_groups
 
 # ---------------------------------------------------------------- import
@@ -125,7 +125,7 @@ def _groups(text: str) -> list[tuple[str, str]]:
     for part in filter(None, GROUP_SPLIT.split(text)):
         match = GROUP_WITH_LEVEL.match(part)
         group = GROUPS.get(match["group"].strip()) if match else None
-        if group is None:
+        if match is None or group is None:
             raise ValueError(ERR_BAD_CHOICE.format(value=part))
         level = ""
         if match["level"]:
@@ -161,9 +161,10 @@ class _RowParser:
     def region(self, key: str, code: str) -> Region:
         if code not in self.regions:
             self.regions[code] = Region.objects.filter(code=code).first()
-        if self.regions[code] is None:
+        region = self.regions[code]
+        if region is None:
             raise RowError(key, services.errors.ERR_REGION_UNKNOWN.format(code=code))
-        return self.regions[code]
+        return region
 
     @staticmethod
     def choice(key: str, text: str, mapping: dict[str, str]) -> str:
@@ -361,7 +362,7 @@ def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = Fals
         require(actor, Cap.REVEAL_ID)
     today = timezone.localdate()
     living = dict(LivingStatus.choices)
-    status = dict(Elder._meta.get_field("status").choices)
+    status = dict(ElderStatus.choices)
     sexes = dict(Sex.choices)
     region_names = dict(Region.objects.filter(level=5).values_list("code", "name")) if queryset.exists() else {}
     id_field = "id_number" if full_ids else "id_masked"

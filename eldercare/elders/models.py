@@ -111,6 +111,10 @@ class Elder(models.Model):
     created_at = models.DateTimeField(_("建档时间"), auto_now_add=True)
     updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
 
+    # Active priority-group memberships, attached by `selectors.with_groups` (prefetch `to_attr`) and
+    # `selectors.elder_get_with_groups`; absent on an elder loaded any other way.
+    active_groups: list[ElderGroup]
+
     class Meta:
         verbose_name = _("老年人")
         verbose_name_plural = _("老年人")
@@ -133,7 +137,7 @@ class Elder(models.Model):
         return age_on(self.birth_date, day)
 
 
-class ElderGroupQuerySet(models.QuerySet):
+class ElderGroupQuerySet(models.QuerySet["ElderGroup"]):
     def active_on(self, day: dt.date) -> ElderGroupQuerySet:
         return self.filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day), valid_from__lte=day)
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
@@ -16,6 +17,7 @@ from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 from eldercare.core.crypto import keyed_hash
@@ -27,7 +29,7 @@ from .models import HEALTH_GROUPS, Consent, Contact, DisabilityLevel, Elder, Eld
 HEALTH_HIDDEN = "（健康信息已隐藏）"
 
 
-def scoped_elders(actor) -> QuerySet[Elder]:
+def scoped_elders(actor: User) -> QuerySet[Elder]:
     require(actor, Cap.VIEW_ELDERS)
     scope = scope_for(actor)
     qs = Elder.objects.filter(scope.q(region_field="residence_id", self_field="user_id", family_field="contacts__user_id"))
@@ -54,7 +56,7 @@ class ElderFilters:
     on: dt.date | None = None
 
 
-def elder_list(*, actor, filters: ElderFilters | None = None) -> QuerySet[Elder]:
+def elder_list(*, actor: User, filters: ElderFilters | None = None) -> QuerySet[Elder]:
     filters = filters or ElderFilters()
     on = filters.on or timezone.localdate()
     qs = scoped_elders(actor)
@@ -92,10 +94,11 @@ def elder_list(*, actor, filters: ElderFilters | None = None) -> QuerySet[Elder]
 
 def with_groups(qs: QuerySet[Elder], on: dt.date | None = None) -> QuerySet[Elder]:
     on = on or timezone.localdate()
-    return qs.prefetch_related(Prefetch("groups", queryset=ElderGroup.objects.active_on(on).order_by("group"), to_attr="active_groups"))
+    active = Prefetch("groups", queryset=ElderGroup.objects.active_on(on).order_by("group"), to_attr="active_groups")
+    return qs.prefetch_related(active)  # type: ignore[no-redef]  # plugin takes the annotation-only Elder.active_groups for a clash
 
 
-def elder_get(*, actor, pk: int) -> Elder:
+def elder_get(*, actor: User, pk: int) -> Elder:
     """One elder, or 404 when it does not exist or lies outside the actor's scope
     (a refusal must not reveal that the record exists)."""
     try:
@@ -114,11 +117,11 @@ def group_label(group: str, level: str = "") -> str:
     return f"{label}（{DisabilityLevel(level).label}）" if level else label
 
 
-def visible_groups(actor, memberships) -> list[str]:
+def visible_groups(actor: User, memberships: Iterable[ElderGroup | tuple[str, str]]) -> list[str]:
     """Labels of group memberships (ElderGroup rows or (group, level) pairs) the actor may see;
     health data collapses into one hidden marker without VIEW_HEALTH."""
     health = has_cap(actor, Cap.VIEW_HEALTH)
-    labels = []
+    labels: list[str] = []
     for membership in memberships:
         group, level = (membership.group, membership.level) if isinstance(membership, ElderGroup) else membership
         label = group_label(group, level) if health or group not in HEALTH_GROUPS else HEALTH_HIDDEN
@@ -127,7 +130,7 @@ def visible_groups(actor, memberships) -> list[str]:
     return labels
 
 
-def phone_for(actor, elder_or_contact) -> str:
+def phone_for(actor: User, elder_or_contact: Elder | Contact) -> str:
     return (
         elder_or_contact.phone
         if has_cap(actor, Cap.EDIT_ELDERS) or scope_for(actor).kind in ("self", "family")
@@ -135,21 +138,21 @@ def phone_for(actor, elder_or_contact) -> str:
     )
 
 
-def elder_audit(*, actor, elder: Elder) -> QuerySet[LogEntry]:
+def elder_audit(*, actor: User, elder: Elder) -> QuerySet[LogEntry]:
     """Audit entries of an elder and of the records hanging off it, newest first.
     Registry editors only: the trail names who looked at what."""
     require(actor, Cap.EDIT_ELDERS)
     q = Q(content_type=ContentType.objects.get_for_model(Elder), object_id=elder.pk)
     for model, related in ((ElderGroup, elder.groups), (Contact, elder.contacts), (Consent, elder.consents)):
         q |= Q(content_type=ContentType.objects.get_for_model(model), object_id__in=list(related.values_list("pk", flat=True)))
-    return LogEntry.objects.filter(q).select_related("actor").order_by("-timestamp", "-pk")
+    return LogEntry.objects.filter(q).select_related("actor").order_by("-timestamp", "-pk")  # type: ignore[no-any-return]  # auditlog is untyped
 
 
-def elder_counts(*, actor) -> dict[str, int | None]:
+def elder_counts(*, actor: User) -> dict[str, int | None]:
     """Active elders in the actor's scope: all, 80 and over, living alone, and
     (only for roles that may see health data) disabled."""
 
-    def count(**filters) -> int:
+    def count(**filters: Any) -> int:
         return elder_list(actor=actor, filters=ElderFilters(**filters)).count()
 
     return {
@@ -160,7 +163,7 @@ def elder_counts(*, actor) -> dict[str, int | None]:
     }
 
 
-def elder_counts_by_region(*, actor, regions: Sequence[Region]) -> dict[str, int]:
+def elder_counts_by_region(*, actor: User, regions: Sequence[Region]) -> dict[str, int]:
     """Active elders in scope under each region, keyed by region code.
 
     One grouped query per region level (the children of one region share a
@@ -191,7 +194,7 @@ def elder_counts_by_region(*, actor, regions: Sequence[Region]) -> dict[str, int
     return counts
 
 
-def elder_get_with_groups(*, actor, pk: int, on: dt.date | None = None) -> Elder:
+def elder_get_with_groups(*, actor: User, pk: int, on: dt.date | None = None) -> Elder:
     """One elder in scope (404 otherwise) with its active priority groups attached
     as `active_groups`, as `presenters.elder_row` expects."""
     elder = elder_get(actor=actor, pk=pk)
@@ -200,13 +203,13 @@ def elder_get_with_groups(*, actor, pk: int, on: dt.date | None = None) -> Elder
     return elder
 
 
-def elder_consents(*, actor, elder: Elder) -> list[Consent]:
+def elder_consents(*, actor: User, elder: Elder) -> list[Consent]:
     """Consents of an elder the actor has already been allowed to open, newest first per kind."""
     require(actor, Cap.VIEW_ELDERS)
     return list(elder.consents.select_related("recorded_by").order_by("kind", "-recorded_at", "-pk"))
 
 
-def elder_audit_page(*, actor, elder: Elder, limit: int = 100) -> list | None:
+def elder_audit_page(*, actor: User, elder: Elder, limit: int = 100) -> list[LogEntry] | None:
     """The newest audit entries of the record, or None for roles that may not read the trail."""
     if not has_cap(actor, Cap.EDIT_ELDERS):
         return None

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from typing import Any
 
 from auditlog.context import set_actor
 from auditlog.signals import accessed
@@ -12,6 +13,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
 from eldercare.core.crypto import keyed_hash
@@ -54,7 +56,7 @@ def _clean(elder: Elder) -> None:
     elder.full_clean(exclude=CLEAN_EXCLUDE, validate_unique=False, validate_constraints=False)
 
 
-def _check_in_scope(actor, region_code: str) -> None:
+def _check_in_scope(actor: User, region_code: str) -> None:
     require_region(actor, region_code)
 
 
@@ -85,12 +87,12 @@ def build_elder(
     id_number: str,
     name: str,
     residence: Region,
-    birth_date=None,
-    sex=None,
+    birth_date: dt.date | None = None,
+    sex: str | None = None,
     phone: str = "",
     living_status: str = LivingStatus.WITH_FAMILY,
-    institution=None,
-    **fields,
+    institution: Any = None,  # a facilities.Institution, which elders may not import (it sits below facilities)
+    **fields: Any,
 ) -> Elder:
     """Validate and build an unsaved Elder (shared by single create and bulk import)."""
     parsed = parse_id_for(id_number, birth_date=birth_date, sex=sex)
@@ -120,7 +122,7 @@ def build_elder(
 
 
 @transaction.atomic
-def elder_create(*, actor, id_number: str, name: str, residence: Region, **fields) -> Elder:
+def elder_create(*, actor: User, id_number: str, name: str, residence: Region, **fields: Any) -> Elder:
     require(actor, Cap.EDIT_ELDERS)
     _check_in_scope(actor, residence.code)
     elder = build_elder(id_number=id_number, name=name, residence=residence, **fields)
@@ -136,7 +138,7 @@ def elder_create(*, actor, id_number: str, name: str, residence: Region, **field
 
 
 @transaction.atomic
-def elder_update(*, actor, elder: Elder, **changes) -> Elder:
+def elder_update(*, actor: User, elder: Elder, **changes: Any) -> Elder:
     require(actor, Cap.EDIT_ELDERS)
     _check_in_scope(actor, elder.residence_id)
     unknown = set(changes) - EDITABLE_FIELDS
@@ -159,7 +161,7 @@ def elder_update(*, actor, elder: Elder, **changes) -> Elder:
 
 
 @transaction.atomic
-def elder_set_status(*, actor, elder: Elder, status: str, on: dt.date) -> Elder:
+def elder_set_status(*, actor: User, elder: Elder, status: str, on: dt.date) -> Elder:
     """Dynamic population change: moved out or deceased (the record is kept)."""
     require(actor, Cap.EDIT_ELDERS)
     _check_in_scope(actor, elder.residence_id)
@@ -184,7 +186,7 @@ def validate_group(*, group: str, level: str, valid_from: dt.date, valid_to: dt.
 
 @transaction.atomic
 def elder_group_add(
-    *, actor, elder: Elder, group: str, valid_from: dt.date, level: str = "", valid_to: dt.date | None = None, source: str = ""
+    *, actor: User, elder: Elder, group: str, valid_from: dt.date, level: str = "", valid_to: dt.date | None = None, source: str = ""
 ) -> ElderGroup:
     """Record a priority-group membership; an open membership of the same group ends the day before."""
     require(actor, Cap.EDIT_ELDERS)
@@ -221,7 +223,7 @@ def elder_disability_set(*, elder: Elder, degree: str, valid_from: dt.date, sour
 
 
 @transaction.atomic
-def elder_group_end(*, actor, membership: ElderGroup, valid_to: dt.date) -> ElderGroup:
+def elder_group_end(*, actor: User, membership: ElderGroup, valid_to: dt.date) -> ElderGroup:
     require(actor, Cap.EDIT_ELDERS)
     _check_in_scope(actor, membership.elder.residence_id)
     validate_group(group=membership.group, level=membership.level, valid_from=membership.valid_from, valid_to=valid_to)
@@ -234,7 +236,7 @@ def elder_group_end(*, actor, membership: ElderGroup, valid_to: dt.date) -> Elde
 @transaction.atomic
 def contact_add(
     *,
-    actor,
+    actor: User,
     elder: Elder,
     name: str,
     relation: str,
@@ -242,7 +244,7 @@ def contact_add(
     is_guardian: bool = False,
     is_emergency: bool = True,
     priority: int = 1,
-    user=None,
+    user: User | None = None,
 ) -> Contact:
     require(actor, Cap.EDIT_ELDERS)
     _check_in_scope(actor, elder.residence_id)
@@ -267,7 +269,7 @@ def contact_add(
 
 
 @transaction.atomic
-def consent_record(*, actor, elder: Elder, kind: str, granted: bool, signed_by: str, note: str = "") -> Consent:
+def consent_record(*, actor: User, elder: Elder, kind: str, granted: bool, signed_by: str, note: str = "") -> Consent:
     require(actor, Cap.EDIT_ELDERS)
     _check_in_scope(actor, elder.residence_id)
     consent = Consent(elder=elder, kind=kind, granted=granted, signed_by=signed_by.strip(), recorded_by=actor, note=note)
@@ -277,7 +279,7 @@ def consent_record(*, actor, elder: Elder, kind: str, granted: bool, signed_by: 
     return consent
 
 
-def elder_reveal_id(*, actor, elder: Elder) -> str:
+def elder_reveal_id(*, actor: User, elder: Elder) -> str:
     """The full ID number, for roles that need it; every reveal is audited."""
     require(actor, Cap.REVEAL_ID)
     _check_in_scope(actor, elder.residence_id)

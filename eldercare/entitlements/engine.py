@@ -8,7 +8,7 @@ holds the two to the same answers.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
 from eldercare.core.months import month_last_day
@@ -213,7 +213,7 @@ def decide(benefit: Benefit, facts: Facts, month: dt.date) -> Decision:
     return Decision(benefit, month, None, reason, tiers)
 
 
-def resolve_exclusions(policy: Policy, granted: dict[str, object], issued: frozenset[str] = frozenset()) -> dict[str, str]:
+def resolve_exclusions(policy: Policy, granted: Mapping[str, object], issued: frozenset[str] = frozenset()) -> dict[str, str]:
     """Benefit key → the key that excludes it, among `granted` (keys with a grant) and `issued`
     (keys already issued to the elder for the month, which hold their place whatever the facts now say)."""
     excluded: dict[str, str] = {}

@@ -9,7 +9,7 @@ from typing import IO
 from django.utils import timezone
 from openpyxl import Workbook
 
-from .models import EntryKind, Settlement, Unit
+from .models import Entry, EntryKind, Settlement, Unit
 from .policy import get_policy
 from .selectors import line_records, settlement_lines
 
@@ -81,7 +81,7 @@ def export_settlement_xlsx(settlement: Settlement, out: IO[bytes]) -> int:
             [
                 str(payee),
                 "服务商 provider" if line.provider_id else "机构 facility",
-                line.provider.credit_code if line.provider_id else "",
+                line.provider.credit_code if line.provider else "",
                 line.policy,
                 benefit,
                 _quantity(line.quantity, line.unit),
@@ -92,7 +92,8 @@ def export_settlement_xlsx(settlement: Settlement, out: IO[bytes]) -> int:
             ]
         )
         for record in line_records(line).iterator(chunk_size=2_000):
-            if line.provider_id:
+            if isinstance(record, Entry):  # a provider line's records are its entries, a facility line's its accounts
+                assert record.value is not None  # a spend or reversal carries its value (entry_spend_has_provider)
                 account = record.account
                 row = [
                     str(kinds[record.kind]),

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from django.db.models import Q
 
@@ -70,9 +71,10 @@ def load_facts(*, on: dt.date, month: dt.date, region_code: str | None = None, e
     if region_code is not None:
         lo, hi = code_bounds(region_code)
         elders = ElderModel.objects.filter(residence_id__gte=lo, residence_id__lte=hi)
-        related = {"elder__residence_id__gte": lo, "elder__residence_id__lte": hi}
+        related: dict[str, Any] = {"elder__residence_id__gte": lo, "elder__residence_id__lte": hi}
         rural = set(Region.objects.filter(level=Level.COMMUNITY, is_rural=True, code__gte=lo, code__lte=hi).values_list("code", flat=True))
     else:
+        assert elder_ids is not None  # one of the two, checked above
         ids = list(elder_ids)
         elders = ElderModel.objects.filter(pk__in=ids)
         related = {"elder_id__in": ids}
@@ -108,14 +110,16 @@ def load_facts(*, on: dt.date, month: dt.date, region_code: str | None = None, e
             "facility__community_id",
         )
     )
-    for elder_id, *stay in stay_rows:
-        stays.setdefault(elder_id, []).append(StayFact(*stay))
-    rows = list(rows)
+    for elder_id, stay_id, kind, start, end, facility_id, facility_name, facility_kind, ownership, facility_region in stay_rows:
+        stays.setdefault(elder_id, []).append(
+            StayFact(stay_id, kind, start, end, facility_id, facility_name, facility_kind, ownership, facility_region)
+        )
+    elder_rows = list(rows)
     if rural is None:
-        rural = set(Region.objects.filter(code__in={r[3] for r in rows}, is_rural=True).values_list("code", flat=True))
+        rural = set(Region.objects.filter(code__in={r[3] for r in elder_rows}, is_rural=True).values_list("code", flat=True))
     empty: frozenset[str] = frozenset()
     facts = {}
-    for elder_id, birth, hukou, residence, living, status, status_date in rows:
+    for elder_id, birth, hukou, residence, living, status, status_date in elder_rows:
         degree, category = levels.get(elder_id, ("", ""))
         facts[elder_id] = Facts(
             elder_id=elder_id,

@@ -15,6 +15,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from decimal import Decimal, InvalidOperation
 from pathlib import Path
+from typing import Literal, overload
 
 from eldercare.assessments.choices import CareCategory, DisabilityDegree
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
@@ -363,6 +364,10 @@ def _amount(node: Node, key: str, unit: Unit) -> int:
     return int(scaled)
 
 
+@overload
+def _date(node: Node, key: str, required: Literal[True]) -> dt.date: ...
+@overload
+def _date(node: Node, key: str, required: Literal[False]) -> dt.date | None: ...
 def _date(node: Node, key: str, required: bool) -> dt.date | None:
     if node.get(key) is None and not required:
         return None
@@ -415,7 +420,7 @@ POLICY_KEYS = {"id", "region", "title", "document", "valid_from", "valid_to", "b
 def _benefit_dates(node: Node, file_from: dt.date, file_to: dt.date | None) -> tuple[dt.date, dt.date | None, str, str]:
     """The benefit's own valid_from / valid_to, each with its citation, inside the file's dates; the
     file's dates (and no citation) where the benefit gives none."""
-    found = {}
+    found: dict[str, tuple[dt.date | None, str]] = {}
     for key in ("valid_from", "valid_to"):
         day = _date(node, key, False)
         if day is None:

@@ -11,9 +11,10 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 from django.http import Http404
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_NO_CAPABILITY, has_cap, in_region, require, scope_for
 from eldercare.elders import errors as elder_errors
@@ -30,7 +31,7 @@ HEALTH_CONDITIONS = {"disability_degree", "care_category"}
 HIDDEN = "（健康信息，无权查看） / (health data: not shown)"
 
 
-def _elder(actor, elder_id: int) -> Elder:
+def _elder(actor: User, elder_id: int) -> Elder:
     require(actor, Cap.VIEW_ENTITLEMENTS)
     elder = scoped_elders(actor).filter(pk=elder_id).select_related("residence").first()
     if elder is None:
@@ -38,7 +39,7 @@ def _elder(actor, elder_id: int) -> Elder:
     return elder
 
 
-def elder_accounts(*, actor, elder_id: int, month: dt.date | None = None) -> tuple[Elder, QuerySet[Account]]:
+def elder_accounts(*, actor: User, elder_id: int, month: dt.date | None = None) -> tuple[Elder, QuerySet[Account]]:
     elder = _elder(actor, elder_id)
     accounts = Account.objects.filter(elder=elder).order_by("-month", "policy", "benefit")
     return elder, accounts.filter(month=month) if month else accounts
@@ -62,7 +63,7 @@ class PolicyDecisions:
     decisions: list[Decision]
 
 
-def elder_decisions(*, actor, elder_id: int, month: dt.date) -> tuple[Elder, list[PolicyDecisions]]:
+def elder_decisions(*, actor: User, elder_id: int, month: dt.date) -> tuple[Elder, list[PolicyDecisions]]:
     """Every benefit of every policy in force for the elder in `month` (`policies_for`: the file and
     at least one of its benefits in force): granted or not, and why. A benefit of such a policy that
     is not in force that month on its own dates is listed too, its reason saying from or until when
@@ -84,7 +85,7 @@ def elder_decisions(*, actor, elder_id: int, month: dt.date) -> tuple[Elder, lis
     return elder, found
 
 
-def account_get(*, actor, pk: int) -> Account:
+def account_get(*, actor: User, pk: int) -> Account:
     """An account the actor may see (its elder in scope) or spend from (its community in region)."""
     may_view, may_spend = has_cap(actor, Cap.VIEW_ENTITLEMENTS), has_cap(actor, Cap.SPEND_ALLOWANCE)
     if not (may_view or may_spend):
@@ -98,12 +99,12 @@ def account_get(*, actor, pk: int) -> Account:
     raise Http404(errors.ERR_NOT_FOUND)
 
 
-def account_entries(*, actor, pk: int) -> tuple[Account, QuerySet[Entry]]:
+def account_entries(*, actor: User, pk: int) -> tuple[Account, QuerySet[Entry]]:
     account = account_get(actor=actor, pk=pk)
     return account, account.entries.select_related("provider").order_by("pk")
 
 
-def entry_get(*, actor, pk: int) -> Entry:
+def entry_get(*, actor: User, pk: int) -> Entry:
     entry = Entry.objects.select_related("account").filter(pk=pk).first()
     if entry is None:
         raise Http404(errors.ERR_NOT_FOUND)
@@ -111,27 +112,27 @@ def entry_get(*, actor, pk: int) -> Entry:
     return entry
 
 
-def _regional(actor, qs: QuerySet, field: str) -> QuerySet:
+def _regional[M: Model](actor: User, qs: QuerySet[M], field: str) -> QuerySet[M]:
     require(actor, Cap.MANAGE_ENTITLEMENTS)
     return qs.filter(scope_for(actor).q(region_field=field))
 
 
-def runs(*, actor) -> QuerySet[IssuanceRun]:
+def runs(*, actor: User) -> QuerySet[IssuanceRun]:
     return _regional(actor, IssuanceRun.objects.select_related("region", "requested_by"), "region_id")
 
 
-def run_get(*, actor, pk: int) -> IssuanceRun:
+def run_get(*, actor: User, pk: int) -> IssuanceRun:
     run = runs(actor=actor).filter(pk=pk).first()
     if run is None:
         raise Http404(errors.ERR_NOT_FOUND)
     return run
 
 
-def settlements(*, actor) -> QuerySet[Settlement]:
+def settlements(*, actor: User) -> QuerySet[Settlement]:
     return _regional(actor, Settlement.objects.select_related("region", "prepared_by", "locked_by"), "region_id")
 
 
-def settlement_get(*, actor, pk: int) -> Settlement:
+def settlement_get(*, actor: User, pk: int) -> Settlement:
     settlement = settlements(actor=actor).filter(pk=pk).first()
     if settlement is None:
         raise Http404(errors.ERR_NOT_FOUND)
@@ -142,7 +143,7 @@ def settlement_lines(settlement: Settlement) -> QuerySet[SettlementLine]:
     return settlement.lines.select_related("provider", "facility").order_by("policy", "benefit", "provider__name", "facility__name")
 
 
-def line_records(line: SettlementLine) -> QuerySet:
+def line_records(line: SettlementLine) -> QuerySet[Entry] | QuerySet[Account]:
     """The ledger behind a line: the spends (and reversals) of a provider line, the accounts of a
     facility line; elders shown by masked ID."""
     settlement = line.settlement

@@ -52,7 +52,7 @@ def _apply(policies: list[Policy], changes: list[Change]) -> list[Policy]:
     for change in changes:
         policy = known.get(change.policy)
         benefit = policy.benefits.get(change.benefit) if policy else None
-        if benefit is None or change.tier not in {t.id for t in benefit.tiers}:
+        if policy is None or benefit is None or change.tier not in {t.id for t in benefit.tiers}:
             raise ValidationError({"changes": ERR_UNKNOWN_TIER.format(policy=change.policy, benefit=change.benefit, tier=change.tier)})
         scaled = Decimal(change.amount) * SCALE[benefit.unit]
         if scaled <= 0 or scaled != scaled.to_integral_value():

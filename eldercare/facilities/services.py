@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_elder
 from eldercare.elders.models import Elder
@@ -18,7 +19,9 @@ from .models import STAY_FACILITIES, Institution, Stay, StayKind
 
 
 def _check_overlap(elder: Elder, start: dt.date, end: dt.date | None, exclude: int | None = None) -> None:
-    others = Stay.objects.filter(elder=elder).exclude(pk=exclude).filter(Q(end__isnull=True) | Q(end__gte=start))
+    others = Stay.objects.filter(elder=elder).filter(Q(end__isnull=True) | Q(end__gte=start))
+    if exclude is not None:
+        others = others.exclude(pk=exclude)
     if end is not None:
         others = others.filter(start__lte=end)
     clash = others.order_by("start").first()
@@ -27,7 +30,7 @@ def _check_overlap(elder: Elder, start: dt.date, end: dt.date | None, exclude: i
 
 
 @transaction.atomic
-def stay_record(*, actor, elder: Elder, facility: Institution, kind: str, start: dt.date, end: dt.date | None = None) -> Stay:
+def stay_record(*, actor: User, elder: Elder, facility: Institution, kind: str, start: dt.date, end: dt.date | None = None) -> Stay:
     """Record a stay; an elder is in one place at a time, so stays never overlap."""
     require(actor, Cap.EDIT_ELDERS)
     require_elder(actor, elder)
@@ -42,7 +45,7 @@ def stay_record(*, actor, elder: Elder, facility: Institution, kind: str, start:
 
 
 @transaction.atomic
-def stay_end(*, actor, stay: Stay, end: dt.date) -> Stay:
+def stay_end(*, actor: User, stay: Stay, end: dt.date) -> Stay:
     require(actor, Cap.EDIT_ELDERS)
     require_elder(actor, stay.elder)
     if stay.end is not None:

@@ -33,7 +33,8 @@ from scipy.spatial import cKDTree
 from eldercare.providers.models import Provider, ProviderStatus, ServiceArea
 from eldercare.regions.models import covering_codes
 
-from .models import Caregiver, Category, Order, OrderStatus, Preference
+from .catalog import category_bits
+from .models import Caregiver, Order, OrderStatus, Preference
 
 # The PLATFORM'S DEFAULTS: the 10-minute service circle is seed 002's ("10分钟服务圈"); the speed that
 # turns it into a distance (an e-bike in town) and the scoring weights are not in any seed.
@@ -41,7 +42,6 @@ LOAD_PENALTY_METRES = 500  # each order already that day counts as this much ext
 PREFERRED_BONUS_METRES = 1_000
 BUSY = (OrderStatus.MATCHED, OrderStatus.DISPATCHED, OrderStatus.ACCEPTED, OrderStatus.EN_ROUTE, OrderStatus.CHECKED_IN)
 SLOT_MINUTES = 30
-CATEGORY_BIT = {c: 1 << i for i, c in enumerate(Category.values)}
 EARTH = 6_371_000.0
 
 
@@ -112,6 +112,7 @@ def build_index() -> Index:
     # Many caregivers share a shift pattern and a set of skills: compute each distinct one once.
     slot_cache: dict[str, np.ndarray] = {}
     bit_cache: dict[tuple, int] = {}
+    bits = category_bits()
 
     def slots_of(hours) -> np.ndarray:
         key = json.dumps(hours, sort_keys=True)
@@ -122,7 +123,7 @@ def build_index() -> Index:
     def bits_of(categories) -> int:
         key = tuple(categories or ())
         if key not in bit_cache:
-            bit_cache[key] = sum(CATEGORY_BIT.get(c, 0) for c in key)
+            bit_cache[key] = sum(bits.get(c, 0) for c in key)
         return bit_cache[key]
 
     rows = list(
@@ -199,7 +200,7 @@ def match(order: Order, *, index: Index | None = None, limit: int = 5) -> Choice
         return Choice(None, explain, [])
     item = order.item
     day = timezone.localdate(order.window_start)
-    ok = (index.categories[near] & CATEGORY_BIT[item.category]) != 0
+    ok = (index.categories[near] & category_bits().get(item.category_id, 0)) != 0
     ok &= np.isin(index.provider[near], list(index.providers_for(order.region_id)))
     if item.min_level is not None:
         ok &= (index.level[near] <= item.min_level) & ((index.expires[near] == 0) | (index.expires[near] >= day.toordinal()))

@@ -18,16 +18,23 @@ from eldercare.core.crypto import EncryptedTextField
 from eldercare.providers.models import Provider
 
 
-class Category(models.TextChoices):
-    MEAL = "meal", _("助餐")
-    BATH = "bath", _("助浴")
-    CLEAN = "clean", _("助洁")
-    MOBILITY = "mobility", _("助行")
-    MEDICAL = "medical", _("助医")
-    EMERGENCY = "emergency", _("助急")
-    LIFE_CARE = "life_care", _("生活照料")
-    REHAB = "rehab", _("康复护理")
-    COMFORT = "comfort", _("精神慰藉")
+class ServiceCategory(models.Model):
+    """A kind of service the seeds name (助餐 … 安宁疗护): data from `catalog.yaml`, each with the seed
+    that says it, synchronised on every migrate."""
+
+    code = models.SlugField(_("代码"), max_length=20, unique=True)
+    name = models.CharField(_("名称"), max_length=50)
+    citation = models.TextField(_("依据"), blank=True, default="")
+    position = models.PositiveSmallIntegerField(_("排序"), default=0)
+    active = models.BooleanField(_("在用"), default=True)
+
+    class Meta:
+        verbose_name = _("服务类别")
+        verbose_name_plural = _("服务类别")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.name
 
 
 class ChargeUnit(models.TextChoices):
@@ -48,7 +55,10 @@ class VocationalLevel(models.IntegerChoices):
 class ServiceItem(models.Model):
     code = models.SlugField(_("代码"), max_length=40, unique=True)
     name = models.CharField(_("名称"), max_length=100)
-    category = models.CharField(_("类别"), max_length=20, choices=Category.choices)
+    # The column holds the category's code (it was a fixed list before the categories became data).
+    category = models.ForeignKey(
+        ServiceCategory, verbose_name=_("类别"), to_field="code", db_column="category", on_delete=models.PROTECT, related_name="items"
+    )
     unit = models.CharField(_("计价单位"), max_length=10, choices=ChargeUnit.choices)
     minutes = models.PositiveIntegerField(_("标准时长（分钟）"))
     min_level = models.PositiveSmallIntegerField(
@@ -105,7 +115,7 @@ class Caregiver(models.Model):
     level = models.PositiveSmallIntegerField(_("职业等级"), choices=VocationalLevel.choices, null=True, blank=True)
     certificate_number = models.CharField(_("职业技能等级证书编号"), max_length=50, blank=True, default="")
     certificate_expires = models.DateField(_("证书有效期至"), null=True, blank=True)
-    categories = models.JSONField(_("服务类别"), default=list, blank=True)  # Category values the caregiver does
+    categories = models.JSONField(_("服务类别"), default=list, blank=True)  # codes of the ServiceCategory the caregiver does
     latitude = models.DecimalField(_("常驻点纬度"), max_digits=9, decimal_places=6)
     longitude = models.DecimalField(_("常驻点经度"), max_digits=9, decimal_places=6)
     # Weekly hours: {"1": [["08:00", "12:00"], ["13:30", "17:30"]], …} (1 = Monday … 7 = Sunday).

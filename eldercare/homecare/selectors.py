@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.core.exceptions import PermissionDenied
 from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
@@ -20,6 +21,7 @@ from eldercare.providers.selectors import areas_run_by
 from eldercare.regions.models import code_bounds
 
 from .models import FraudFlag, Order, OrderStatus, ServiceItem
+from .services.orders import TRANSITIONS, may_dispatch
 
 ERR_ORDER_NOT_FOUND = "未找到该工单 / no such order"
 
@@ -80,4 +82,67 @@ def flags_visible(actor) -> QuerySet[FraudFlag]:
 
 
 def catalogue() -> QuerySet[ServiceItem]:
-    return ServiceItem.objects.filter(active=True).order_by("category", "code")
+    return ServiceItem.objects.filter(active=True).select_related("category").order_by("category", "code")
+
+
+# ---------------------------------------------------------------- what a user may do to an order
+
+
+def _dispatches(actor, order: Order) -> bool:
+    """`services.orders.may_dispatch` asked as a question."""
+    try:
+        may_dispatch(actor, order)
+    except PermissionDenied:
+        return False
+    return True
+
+
+def order_actions(actor, order: Order) -> frozenset[str]:
+    """The steps to offer the actor on an order they can see (its buttons; the console refuses any
+    other before calling a service, and each service checks again under the row lock).
+
+    The order's status must allow the step (`TRANSITIONS`; matching and dispatching in one step
+    starts where assigning does). Who may take it follows the services: the dispatchers of the
+    order's region or provider (`may_dispatch`) match, assign and dispatch, and a provider's admins
+    assign an open order (to their own caregivers, which the service checks); the assigned caregiver
+    accepts, declines, sets off, checks in and out; the elder's side (the elder, their family, the
+    community workers of the region) confirms; dispatchers, or whoever may order for the elder,
+    cancel; a no-show is reported by the assigned caregiver, a dispatcher or the elder's side."""
+    allowed = {step for step, (starts, _to) in TRANSITIONS.items() if order.status in starts}
+    if not allowed:
+        return frozenset()
+    dispatcher = has_cap(actor, Cap.DISPATCH) and _dispatches(actor, order)
+    own_task = has_cap(actor, Cap.SERVE) and order.caregiver is not None and order.caregiver.user_id == actor.pk
+    elder_in_scope: list[bool] = []  # asked at most once, and only when a step needs it
+
+    def for_elder(cap: Cap) -> bool:
+        if not has_cap(actor, cap):
+            return False
+        if not elder_in_scope:
+            elder_in_scope.append(scoped_elders(actor).filter(pk=order.elder_id).exists())
+        return elder_in_scope[0]
+
+    actions = set()
+    if dispatcher:
+        actions |= allowed & {"assign", "dispatch"}
+        if "assign" in allowed:
+            actions.add("auto_dispatch")
+    elif "assign" in allowed and order.provider_id is None and has_cap(actor, Cap.DISPATCH) and has_cap(actor, Cap.MANAGE_CAREGIVERS):
+        actions.add("assign")  # a provider's admin takes an open order for one of its own caregivers
+    if own_task:
+        actions |= allowed & {"accept", "decline", "depart", "check_in", "check_out"}
+    if "confirm" in allowed and for_elder(Cap.CONFIRM_SERVICE):
+        actions.add("confirm")
+    if "cancel" in allowed and (dispatcher or for_elder(Cap.REQUEST_SERVICE)):
+        actions.add("cancel")
+    if "no_show" in allowed:
+        # As the service asks: a caregiver only for their own task, then dispatchers, then the elder's side.
+        if has_cap(actor, Cap.SERVE):
+            reports = own_task
+        elif has_cap(actor, Cap.DISPATCH):
+            reports = dispatcher
+        else:
+            reports = for_elder(Cap.CONFIRM_SERVICE)
+        if reports:
+            actions.add("no_show")
+    return frozenset(actions)

@@ -26,6 +26,6 @@ def validate_region(*, code: str, level: int, parent: Region | None) -> None:
 
 
 @transaction.atomic
-def region_create(*, code: str, name: str, level: int, parent: Region | None = None, **flags) -> Region:
+def region_create(*, code: str, name: str, level: int, parent: Region | None = None, **flags: bool) -> Region:
     validate_region(code=code, level=level, parent=parent)
     return Region.objects.create(code=code, name=name, level=level, parent=parent, **flags)

@@ -20,7 +20,7 @@ PASSWORD = "test-pass-123"
 _sequence = itertools.count(1)
 
 
-class RegionFactory(DjangoModelFactory):
+class RegionFactory(DjangoModelFactory[Region]):
     class Meta:
         model = Region
         django_get_or_create = ("code",)
@@ -45,7 +45,7 @@ def build_city() -> SimpleNamespace:
     return t
 
 
-class UserFactory(DjangoModelFactory):
+class UserFactory(DjangoModelFactory[User]):
     class Meta:
         model = User
         skip_postgeneration_save = True
@@ -57,7 +57,7 @@ class UserFactory(DjangoModelFactory):
     password = factory.django.Password(PASSWORD)
 
 
-class ElderFactory(DjangoModelFactory):
+class ElderFactory(DjangoModelFactory[Elder]):
     """An elder in `residence` (required), registered through the same builder the
     services use. The ID number comes from the residence's county, a birth date and
     a sequence, so it always validates."""
@@ -85,7 +85,7 @@ def add_group(elder: Elder, group: str, level: str = "", valid_from: dt.date = d
 
 
 def user(username: str, role: Role, region: Region | None = None, **extra) -> User:
-    return UserFactory(username=username, role=role, region=region, **extra)
+    return UserFactory.create(username=username, role=role, region=region, **extra)
 
 
 def elder_data(*, residence: Region, birth: dt.date = dt.date(1940, 5, 17), male: bool = True, name: str = "测试老人", **fields) -> dict:

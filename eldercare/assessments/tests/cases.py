@@ -24,7 +24,7 @@ PERCEPTION = ("vision", "hearing", "daily_affairs", "transport", "social_interac
 
 def gbt(self_care, mobility, mental, perception) -> dict[str, int]:
     """Answers from four tuples of scores, in item order (B.1.1…B.4.5)."""
-    answers = {}
+    answers: dict[str, int] = {}
     for codes, scores in ((SELF_CARE, self_care), (MOBILITY, mobility), (MENTAL, mental), (PERCEPTION, perception)):
         answers.update(zip(codes, scores, strict=True))
     return answers

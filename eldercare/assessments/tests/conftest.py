@@ -44,8 +44,8 @@ def team(city, personas, today):
     """The people of one assessment: a street officer plans it, two assessors from a third-party
     agency (no region scope) assess, a qualified community worker reviews; an officer of another
     district must be refused."""
-    agency = testing.UserFactory(username="agency1", role=Role.PROVIDER_ADMIN)
-    agency2 = testing.UserFactory(username="agency2", role=Role.PROVIDER_ADMIN)
+    agency = testing.UserFactory.create(username="agency1", role=Role.PROVIDER_ADMIN)
+    agency2 = testing.UserFactory.create(username="agency2", role=Role.PROVIDER_ADMIN)
     reviewer = personas[Role.COMMUNITY_WORKER]
     for person in (agency, agency2, reviewer):
         qualify(person, valid_to=today + dt.timedelta(days=365))

@@ -6,6 +6,7 @@ independent of roles.py.
 """
 
 import datetime as dt
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -396,7 +397,7 @@ def test_schedule_errors(client, world, planned, personas, city):
     response = post(client, "/api/assessments/", {"elder": world["own"].pk, "scheduled_for": "2030-01-01", "reason": "first"})
     assert response.status_code == 422 and "已有未完成的评估" in response.json()["detail"]["__all__"][0]
     elder = testing.elder(residence=city.community, name="新人")
-    bad = [
+    bad: list[tuple[dict[str, Any], str]] = [
         ({"reason": "whim"}, "未知的评估原因"),
         ({"reason": "first", "standard": "ISO 9001"}, "未知的评估标准"),
         ({"reason": "first", "assessor": 999999}, "不存在"),

@@ -249,7 +249,9 @@ def test_printable_report(client, planned, personas):
 def test_report_css_prints(client):
     from django.contrib.staticfiles import finders
 
-    css = open(finders.find("console/console.css"), encoding="utf-8").read()
+    path = finders.find("console/console.css")
+    assert path is not None
+    css = open(path, encoding="utf-8").read()
     assert "@page { size: A4" in css and ".report-tools, .section-tabs, .action-bar { display: none; }" in css
 
 
@@ -345,12 +347,12 @@ def test_an_agency_assessor_fills_the_form_on_a_tablet(live_server, settings):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     translation.activate("zh-hans")
     t = testing.build_city()
-    officer = testing.UserFactory(username="qingbo", display_name="陈清波", role=Role.CIVIL_STREET, region=t.street)
-    first = testing.UserFactory(username="pinggu", display_name="李评估", role=Role.ASSESSOR)
-    second = testing.UserFactory(username="pinggu2", display_name="赵评估", role=Role.ASSESSOR)
+    officer = testing.UserFactory.create(username="qingbo", display_name="陈清波", role=Role.CIVIL_STREET, region=t.street)
+    first = testing.UserFactory.create(username="pinggu", display_name="李评估", role=Role.ASSESSOR)
+    second = testing.UserFactory.create(username="pinggu2", display_name="赵评估", role=Role.ASSESSOR)
     for person in (first, second):
         qualify(person)
-    elder = testing.ElderFactory(residence=t.community, name="王秀英", birth=dt.date(1942, 3, 7), seq=2)
+    elder = testing.ElderFactory.create(residence=t.community, name="王秀英", birth=dt.date(1942, 3, 7), seq=2)
     a = services.assessment_schedule(
         actor=officer, elder=elder, scheduled_for=dt.date.today(), reason=Reason.FIRST, assessor=first, second_assessor=second
     )

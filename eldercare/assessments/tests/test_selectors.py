@@ -27,8 +27,10 @@ def history(team, elder):
 def test_current_level_honours_effective_dates(history, elder):
     first, second = history
     assert selectors.current_level(elder, JAN - dt.timedelta(days=1)) is None
-    assert selectors.current_level(elder, JAN).level == "mild"
+    first_level = selectors.current_level(elder, JAN)
+    assert first_level is not None and first_level.level == "mild"
     mid = selectors.current_level(elder, JUL - dt.timedelta(days=1))
+    assert mid is not None
     assert (mid.level, mid.level_name, mid.care_category, mid.disability_degree, mid.assessment_id) == (
         "mild",
         "能力轻度受损（轻度失能）",
@@ -37,6 +39,7 @@ def test_current_level_honours_effective_dates(history, elder):
         first.pk,
     )
     now = selectors.current_level(elder.pk, dt.date(2030, 1, 1))
+    assert now is not None
     assert (now.level, now.care_category, now.disability_degree, now.effective_from, now.standard) == (
         "severe",
         "disabled",
@@ -49,7 +52,8 @@ def test_current_level_honours_effective_dates(history, elder):
 def test_a_future_effective_date_changes_nothing_before_it(team, elder, today):
     effective(team, elder, total=0, assessed_on=today, effective_from=today + dt.timedelta(days=10))
     assert selectors.current_level(elder, today) is None
-    assert selectors.current_level(elder, today + dt.timedelta(days=10)).level == "complete_loss"
+    later = selectors.current_level(elder, today + dt.timedelta(days=10))
+    assert later is not None and later.level == "complete_loss"
 
 
 def test_pending_and_cancelled_assessments_are_not_levels(team, elder, today):

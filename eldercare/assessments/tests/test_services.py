@@ -1,4 +1,5 @@
 import datetime as dt
+from typing import Any
 
 import pytest
 from auditlog.models import LogEntry
@@ -62,7 +63,8 @@ def test_partial_saves_validate_what_is_there_and_none_removes(team, scheduled):
         services.assessment_save_answers(actor=team["second"], assessment=a, answers={"stairs": 4})
     assert info.value.code == ScoringError.INVALID_SCORE
     with pytest.raises(ScoringError) as info:
-        services.assessment_save_answers(actor=team["second"], assessment=a, facts={"coma": "no"})
+        not_a_flag: dict[str, Any] = {"coma": "no"}  # the wrong type on purpose: API clients can send it
+        services.assessment_save_answers(actor=team["second"], assessment=a, facts=not_a_flag)
     assert info.value.code == ScoringError.INVALID_FACTS
     assert Assessment.objects.get(pk=a.pk).answers == {"eating": 4, "vision": 1}
 
@@ -88,7 +90,7 @@ def test_a_second_submission_is_refused_and_changes_nothing(team, scheduled):
 
 
 def test_an_unqualified_assessor_is_refused(team, elder, today):
-    unqualified = testing.UserFactory(username="newbie", display_name="新评估员", role=Role.PROVIDER_ADMIN)
+    unqualified = testing.UserFactory.create(username="newbie", display_name="新评估员", role=Role.PROVIDER_ADMIN)
     with pytest.raises(AssessorError) as info:
         services.assessment_schedule(
             actor=team["officer"],
@@ -109,9 +111,9 @@ def test_an_unqualified_assessor_is_refused(team, elder, today):
 
 
 def test_an_expired_or_other_standard_qualification_is_refused(team, elder, today):
-    expired = testing.UserFactory(username="expired", role=Role.PROVIDER_ADMIN)
+    expired = testing.UserFactory.create(username="expired", role=Role.PROVIDER_ADMIN)
     qualify(expired, valid_from=dt.date(2019, 1, 1), valid_to=today - dt.timedelta(days=1))
-    mzt_only = testing.UserFactory(username="mztonly", role=Role.PROVIDER_ADMIN)
+    mzt_only = testing.UserFactory.create(username="mztonly", role=Role.PROVIDER_ADMIN)
     qualify(mzt_only, standards=[MZT])
     a = services.assessment_schedule(
         actor=team["officer"], elder=elder, scheduled_for=today, reason=Reason.FIRST, assessor=team["assessor"]
@@ -344,7 +346,7 @@ def test_one_effective_start_per_elder_and_date(team, elder):
 
 
 def test_recording_a_qualification(personas, team, today):
-    user = testing.UserFactory(username="cert", role=Role.PROVIDER_ADMIN)
+    user = testing.UserFactory.create(username="cert", role=Role.PROVIDER_ADMIN)
     q = services.qualification_record(
         actor=personas[Role.CIVIL_CITY], user=user, certificate_number=" ZJ-2024-001 ", valid_from=today, standards=[GBT]
     )

@@ -1,18 +1,18 @@
 """The alarm board (live: the page asks the API for the open alarms every half second) and an
-alarm's page with the elder's context and the operator's actions."""
+alarm's page with the elder's context and the steps the operator may take."""
 
 from __future__ import annotations
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
+from django.shortcuts import render
+from django.urls import reverse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from eldercare.devices import alarms, selectors
 from eldercare.devices.models import Responder
+
+from ..forms_alarms import AlarmDispatchForm, AlarmResolveForm
+from .actions import Action, NoInput, perform, stale, table
 
 
 @login_required
@@ -22,10 +22,8 @@ def alarm_board(request):
     return render(request, "console/alarm_board.html", context)
 
 
-@login_required
-@never_cache
-def alarm_detail(request, pk: int):
-    alarm = selectors.alarm_get(actor=request.user, pk=pk)
+def _alarm_page(request, alarm, *, forms: dict | None = None):
+    """The alarm's page; `forms` holds a step's form sent back with errors."""
     contacts, devices = selectors.alarm_context(alarm)
     context = {
         "alarm": alarm,
@@ -33,29 +31,36 @@ def alarm_detail(request, pk: int):
         "contacts": contacts,
         "devices": devices,
         "responders": Responder.choices,
+        "actions": selectors.alarm_actions(request.user, alarm),
+        "forms": forms or {},
     }
     return render(request, "console/alarm_detail.html", context)
 
 
-ACTIONS = {
-    "acknowledge": lambda request, alarm: alarms.alarm_acknowledge(actor=request.user, alarm=alarm),
-    "dispatch": lambda request, alarm: alarms.alarm_dispatch(
-        actor=request.user, alarm=alarm, responder=request.POST.get("responder", ""), name=request.POST.get("name", "")
-    ),
-    "resolve": lambda request, alarm: alarms.alarm_resolve(actor=request.user, alarm=alarm, outcome=request.POST.get("outcome", "")),
-}
+@login_required
+@never_cache
+def alarm_detail(request, pk: int):
+    return _alarm_page(request, selectors.alarm_get(actor=request.user, pk=pk))
+
+
+ALARM_ACTIONS = table(
+    Action("acknowledge", NoInput, alarms.alarm_acknowledge),
+    Action("dispatch", AlarmDispatchForm, alarms.alarm_dispatch),
+    Action("resolve", AlarmResolveForm, alarms.alarm_resolve),
+)
 
 
 @login_required
-@require_POST
+@never_cache
 def alarm_act(request, pk: int):
+    """Every step of an alarm posts here, named by `action`."""
     alarm = selectors.alarm_get(actor=request.user, pk=pk)
-    action = ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
-        raise PermissionDenied
-    try:
-        done = action(request, alarm)
-        messages.success(request, _("Done: %(status)s") % {"status": done.get_status_display()})
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    return redirect("console:alarm_detail", pk)
+    return perform(
+        request,
+        alarm,
+        ALARM_ACTIONS.get(request.POST.get("action", "")),
+        offered=selectors.alarm_actions(request.user, alarm),
+        page=lambda action, form: _alarm_page(request, selectors.alarm_get(actor=request.user, pk=pk), forms={action.name: form}),
+        back=reverse("console:alarm_detail", args=[pk]),
+        out_of_date=stale(request.user, alarm, selectors.alarm_actions, selectors.ALARM_STEPS),
+    )

@@ -13,18 +13,21 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require
 from eldercare.assessments import selectors, services
+from eldercare.assessments.errors import TransitionError
 from eldercare.assessments.models import SCORED
 from eldercare.assessments.standards import CURRENT
 from eldercare.elders import selectors as elder_selectors
 
 from ..forms import add_service_errors
 from ..forms_assessments import AnswerForm, AssessmentFilterForm, CancelForm, EffectiveForm, ReturnForm, ReviewForm, ScheduleForm
+from .actions import Action, perform, stale, table
 
 DETAIL_TEMPLATE = "console/assessment_detail.html"
 OVERDUE_ROWS = 50
@@ -169,78 +172,72 @@ def assessment_answer(request, pk: int):
     return render(request, "console/assessment_answer.html", {"form": form, "view": view, "a": a})
 
 
-def _transition(request, pk: int, *, key: str, form_class, call, done: str):
-    """One of the forms on the result page: run the service and go back to the page, or show the
-    page again with the form's errors."""
-    if request.method != "POST":
-        return redirect("console:assessment_detail", pk=pk)
-    view = selectors.assessment_view(actor=request.user, pk=pk)
-    form = form_class(request.POST)
-    if form.is_valid():
-        try:
-            call(view.assessment, form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect("console:assessment_detail", pk=pk)
-    return render(request, DETAIL_TEMPLATE, _detail_context(request, view, **{key: form, "open_form": key}))
+ASSESSMENT_ACTIONS = table(
+    Action("review", ReviewForm, services.assessment_review, gettext_lazy("The assessment has been reviewed.")),
+    Action(
+        "return", ReturnForm, services.assessment_return_for_revision, gettext_lazy("The assessment has been returned to its assessors.")
+    ),
+    Action("make_effective", EffectiveForm, services.assessment_make_effective, gettext_lazy("The assessment is now effective.")),
+    Action("cancel", CancelForm, services.assessment_cancel, gettext_lazy("The assessment has been cancelled.")),
+)
+FORM_KEYS = {"review": "review_form", "return": "return_form", "make_effective": "effective_form", "cancel": "cancel_form"}
+STARTS = {name: statuses for name, (statuses, _verb, _participle) in services.ACTIONS.items()}
+
+
+def _illegal(a):
+    """The service's named error for a step the assessment's status no longer allows."""
+
+    def message(name: str) -> str:
+        _statuses, verb, participle = services.ACTIONS[name]
+        status = a.get_status_display()
+        return str(TransitionError(TransitionError.ILLEGAL, status=status, status_en=a.status, action=verb, action_en=participle))
+
+    return message
+
+
+def _decide(request, pk: int, name: str):
+    """One of the decision forms on the result page (`views.actions`): done, back to the page;
+    refused input, the page again with the form open and its errors."""
+    actor = request.user
+    view = selectors.assessment_view(actor=actor, pk=pk)
+
+    def page(action, form):
+        key = FORM_KEYS[action.name]
+        return render(request, DETAIL_TEMPLATE, _detail_context(request, view, **{key: form, "open_form": key}))
+
+    return perform(
+        request,
+        view.assessment,
+        ASSESSMENT_ACTIONS[name],
+        offered=view.actions,
+        page=page,
+        back=reverse("console:assessment_detail", args=[pk]),
+        out_of_date=stale(actor, view.assessment, selectors.allowed_actions, STARTS, _illegal(view.assessment)),
+    )
 
 
 @login_required
 @never_cache
 def assessment_review(request, pk: int):
-    actor = request.user
-    return _transition(
-        request,
-        pk,
-        key="review_form",
-        form_class=ReviewForm,
-        call=lambda a, data: services.assessment_review(actor=actor, assessment=a, **data),
-        done=_("The assessment has been reviewed."),
-    )
+    return _decide(request, pk, "review")
 
 
 @login_required
 @never_cache
 def assessment_return(request, pk: int):
-    actor = request.user
-    return _transition(
-        request,
-        pk,
-        key="return_form",
-        form_class=ReturnForm,
-        call=lambda a, data: services.assessment_return_for_revision(actor=actor, assessment=a, **data),
-        done=_("The assessment has been returned to its assessors."),
-    )
+    return _decide(request, pk, "return")
 
 
 @login_required
 @never_cache
 def assessment_make_effective(request, pk: int):
-    actor = request.user
-    return _transition(
-        request,
-        pk,
-        key="effective_form",
-        form_class=EffectiveForm,
-        call=lambda a, data: services.assessment_make_effective(actor=actor, assessment=a, **data),
-        done=_("The assessment is now effective."),
-    )
+    return _decide(request, pk, "make_effective")
 
 
 @login_required
 @never_cache
 def assessment_cancel(request, pk: int):
-    actor = request.user
-    return _transition(
-        request,
-        pk,
-        key="cancel_form",
-        form_class=CancelForm,
-        call=lambda a, data: services.assessment_cancel(actor=actor, assessment=a, **data),
-        done=_("The assessment has been cancelled."),
-    )
+    return _decide(request, pk, "cancel")
 
 
 @login_required

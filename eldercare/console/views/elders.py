@@ -5,7 +5,6 @@ from __future__ import annotations
 import io
 
 from django.conf import settings
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
@@ -13,17 +12,18 @@ from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from eldercare.accounts import selectors as region_selectors
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import has_cap, require
+from eldercare.accounts.scoping import has_cap
 from eldercare.elders import excel, presenters, services
 from eldercare.elders import selectors as elder_selectors
 
 from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, add_service_errors
+from .actions import Action, perform, table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 DETAIL_TEMPLATE = "console/elder_detail.html"
@@ -126,84 +126,55 @@ def elder_reveal_id(request, pk: int):
     return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, revealed_id=full_number))
 
 
-def _posted(request):
-    return request.POST if request.method == "POST" else None
+ELDER_ACTIONS = table(
+    Action("group", GroupForm, services.elder_group_add, _("The priority group has been recorded.")),
+    Action("contact", ContactForm, services.contact_add, _("The contact has been added.")),
+    Action("consent", ConsentForm, services.consent_record, _("The consent has been recorded.")),
+    Action("status", StatusForm, services.elder_set_status, _("The record status has been changed.")),
+)
 
 
-def _subform(request, pk: int, *, key: str, form, save, anchor: str, done: str):
-    """Handle one of the small forms on the record page: save through a service
-    and go back to the record, or show the record again with the form's errors."""
-    if request.method != "POST":
-        return redirect("console:elder_detail", pk=pk)
-    elder = elder_selectors.elder_get_with_groups(actor=request.user, pk=pk)
-    # The services refuse too; asking first keeps the forms away from roles that may not use them.
-    require(request.user, Cap.EDIT_ELDERS)
-    if form.is_valid():
-        try:
-            save(elder, form.cleaned_data)
-        except ValidationError as exc:
-            add_service_errors(form, exc)
-        else:
-            messages.success(request, done)
-            return redirect(reverse("console:elder_detail", args=[pk]) + "#" + anchor)
-    return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, **{key: form, "open_form": key}))
+def _record_action(request, pk: int, name: str, *, anchor: str, **form_kwargs):
+    """One of the small forms on the record page (`views.actions`): saved, back to the record at
+    `anchor`; refused input, the record again with the form open and its errors."""
+    actor = request.user
+    elder = elder_selectors.elder_get_with_groups(actor=actor, pk=pk)
+
+    def page(action, form):
+        key = f"{action.name}_form"
+        return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, **{key: form, "open_form": key}))
+
+    return perform(
+        request,
+        elder,
+        ELDER_ACTIONS[name],
+        # The services refuse too; asking first keeps the forms away from roles that may not use them.
+        offered=ELDER_ACTIONS.keys() if has_cap(actor, Cap.EDIT_ELDERS) else (),
+        page=page,
+        back=reverse("console:elder_detail", args=[pk]) + "#" + anchor,
+        form_kwargs=form_kwargs,
+    )
 
 
 @login_required
 @never_cache
 def elder_group_add(request, pk: int):
-    actor = request.user
-    return _subform(
-        request,
-        pk,
-        key="group_form",
-        form=GroupForm(_posted(request), actor=actor),
-        save=lambda elder, data: services.elder_group_add(actor=actor, elder=elder, **data),
-        anchor="groups",
-        done=_("The priority group has been recorded."),
-    )
+    return _record_action(request, pk, "group", anchor="groups", actor=request.user)
 
 
 @login_required
 @never_cache
 def elder_contact_add(request, pk: int):
-    actor = request.user
-    return _subform(
-        request,
-        pk,
-        key="contact_form",
-        form=ContactForm(_posted(request)),
-        save=lambda elder, data: services.contact_add(actor=actor, elder=elder, **data),
-        anchor="contacts",
-        done=_("The contact has been added."),
-    )
+    return _record_action(request, pk, "contact", anchor="contacts")
 
 
 @login_required
 @never_cache
 def elder_consent_add(request, pk: int):
-    actor = request.user
-    return _subform(
-        request,
-        pk,
-        key="consent_form",
-        form=ConsentForm(_posted(request)),
-        save=lambda elder, data: services.consent_record(actor=actor, elder=elder, **data),
-        anchor="consents",
-        done=_("The consent has been recorded."),
-    )
+    return _record_action(request, pk, "consent", anchor="consents")
 
 
 @login_required
 @never_cache
 def elder_status(request, pk: int):
-    actor = request.user
-    return _subform(
-        request,
-        pk,
-        key="status_form",
-        form=StatusForm(_posted(request)),
-        save=lambda elder, data: services.elder_set_status(actor=actor, elder=elder, **data),
-        anchor="record",
-        done=_("The record status has been changed."),
-    )
+    return _record_action(request, pk, "status", anchor="record")

@@ -4,18 +4,19 @@ new-order form from an elder's record, and the caregiver's phone page of the day
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from urllib.parse import urlsplit
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import QueryDict
+from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
 
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
@@ -25,7 +26,8 @@ from eldercare.homecare.models import Caregiver, OrderStatus
 from eldercare.homecare.services import orders
 
 from ..forms import add_service_errors
-from ..forms_orders import OrderFilterForm, OrderForm
+from ..forms_orders import AssignForm, CheckInForm, CheckOutForm, ConfirmForm, OrderFilterForm, OrderForm, ReasonForm
+from .actions import Action, NoInput, perform, stale, table
 
 
 @login_required
@@ -55,94 +57,119 @@ def order_create(request, pk: int):
     return render(request, "console/order_form.html", {"form": form, "elder": elder})
 
 
-@login_required
-@never_cache
-def order_detail(request, pk: int):
-    order = selectors.order_get(actor=request.user, pk=pk)
-    choice = None
-    can_dispatch = False
-    if order.status in (OrderStatus.REQUESTED, OrderStatus.MATCHED):
-        try:
-            orders.may_dispatch(request.user, order)
-            can_dispatch = True
-        except PermissionDenied:
-            pass
-        if can_dispatch:
-            choice = matching.match(order)
-    candidates = Caregiver.objects.filter(pk__in=[cid for cid, _ in choice.candidates]) if choice else []
+def _order_page(request, order, *, forms: dict | None = None):
+    """The order's page: its steps as the selector offers them; `forms` holds a step's form sent back with errors."""
+    actions = selectors.order_actions(request.user, order)
+    choice = matching.match(order) if actions & {"auto_dispatch", "assign"} else None
+    ranked = [cid for cid, _score in choice.candidates] if choice else []
     context = {
         "order": order,
         "events": order.events.select_related("actor").order_by("pk"),
         "flags": order.flags.all(),
         "choice": choice,
-        "candidates": sorted(candidates, key=lambda c: [cid for cid, _ in choice.candidates].index(c.pk)) if choice else [],
-        "can_dispatch": can_dispatch,
-        "can_confirm": order.status == OrderStatus.CHECKED_OUT and has_cap(request.user, Cap.CONFIRM_SERVICE),
-        "can_cancel": order.status in orders.TRANSITIONS["cancel"][0]
-        and (has_cap(request.user, Cap.DISPATCH) or has_cap(request.user, Cap.REQUEST_SERVICE)),
+        "candidates": sorted(Caregiver.objects.filter(pk__in=ranked).select_related("provider"), key=lambda c: ranked.index(c.pk)),
+        "actions": actions,
+        "forms": forms or {},
+        "S": OrderStatus,
     }
     return render(request, "console/order_detail.html", context)
 
 
-def _decimal(value: str | None):
-    try:
-        return Decimal(value) if value not in (None, "") else None
-    except InvalidOperation:
-        return None
+@login_required
+@never_cache
+def order_detail(request, pk: int):
+    return _order_page(request, selectors.order_get(actor=request.user, pk=pk))
 
 
-ACTIONS = {
-    "auto_dispatch": lambda request, order: orders.order_auto_dispatch(actor=request.user, order=order),
-    "assign": lambda request, order: orders.order_assign(
-        actor=request.user,
-        order=order,
-        caregiver=get_object_or_404(Caregiver, pk=request.POST.get("caregiver") or 0),
-        note=request.POST.get("note", ""),
-    ),
-    "dispatch": lambda request, order: orders.order_dispatch(actor=request.user, order=order),
-    "accept": lambda request, order: orders.order_accept(actor=request.user, order=order),
-    "decline": lambda request, order: orders.order_decline(actor=request.user, order=order, reason=request.POST.get("reason", "")),
-    "depart": lambda request, order: orders.order_depart(actor=request.user, order=order),
-    "check_in": lambda request, order: orders.order_check_in(
-        actor=request.user, order=order, latitude=_decimal(request.POST.get("latitude")), longitude=_decimal(request.POST.get("longitude"))
-    ),
-    "check_out": lambda request, order: orders.order_check_out(actor=request.user, order=order, record=request.POST.get("record", "")),
-    "confirm": lambda request, order: orders.order_confirm(
-        actor=request.user, order=order, rating=int(request.POST.get("rating") or 0), comment=request.POST.get("comment", "")
-    ),
-    "cancel": lambda request, order: orders.order_cancel(actor=request.user, order=order, reason=request.POST.get("reason", "")),
-    "no_show": lambda request, order: orders.order_no_show(actor=request.user, order=order, reason=request.POST.get("reason", "")),
-}
+ORDER_ACTIONS = table(
+    Action("auto_dispatch", NoInput, orders.order_auto_dispatch),
+    Action("assign", AssignForm, orders.order_assign),
+    Action("dispatch", NoInput, orders.order_dispatch),
+    Action("accept", NoInput, orders.order_accept),
+    Action("decline", ReasonForm, orders.order_decline),
+    Action("depart", NoInput, orders.order_depart),
+    Action("check_in", CheckInForm, orders.order_check_in),
+    Action("check_out", CheckOutForm, orders.order_check_out),
+    Action("confirm", ConfirmForm, orders.order_confirm),
+    Action("cancel", ReasonForm, orders.order_cancel),
+    Action("no_show", ReasonForm, orders.order_no_show),
+)
+
+
+def _safe_next(request) -> str | None:
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return None
+
+
+def _step(name: str) -> str:
+    """The transition an action is checked as: matching and dispatching in one go starts where assigning does."""
+    return "assign" if name == "auto_dispatch" else name
+
+
+ORDER_STARTS = {name: orders.TRANSITIONS[_step(name)][0] for name in ORDER_ACTIONS}
 
 
 @login_required
-@require_POST
+@never_cache
 def order_act(request, pk: int):
-    """One form target for every transition: the service decides whether it is allowed."""
+    """Every step of an order posts here, named by `action`; the caregiver's task page adds `next`
+    (where to go back to, and the page shown again when the input is refused)."""
     order = selectors.order_get(actor=request.user, pk=pk)
-    action = ACTIONS.get(request.POST.get("action", ""))
-    if action is None:
-        raise PermissionDenied
+    target = _safe_next(request)
+    care_day = _care_day(target)
+
+    def page(action, form):
+        if care_day is not None:
+            return _care_page(request, care_day, here=target, failed={"order": order.pk, "action": action.name, "form": form})
+        return _order_page(request, selectors.order_get(actor=request.user, pk=pk), forms={action.name: form})
+
+    return perform(
+        request,
+        order,
+        ORDER_ACTIONS.get(request.POST.get("action", "")),
+        offered=selectors.order_actions(request.user, order),
+        page=page,
+        back=target or reverse("console:order_detail", args=[pk]),
+        out_of_date=stale(
+            request.user, order, selectors.order_actions, ORDER_STARTS, lambda name: orders.TransitionError(order, _step(name)).message
+        ),
+    )
+
+
+def _day(value: str | None) -> dt.date:
     try:
-        done = action(request, order)
-        messages.success(request, _("Done: %(status)s") % {"status": done.get_status_display()})
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("console:order_detail", pk)
+        return dt.date.fromisoformat(value) if value else timezone.localdate()
+    except ValueError:
+        return timezone.localdate()
+
+
+def _care_day(target: str | None) -> dt.date | None:
+    """The day of the caregiver's task page a step was posted from, if it was."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.path != reverse("console:care_tasks"):
+        return None
+    return _day(QueryDict(parts.query).get("day"))
+
+
+def _care_page(request, day: dt.date, *, here: str, failed: dict | None = None):
+    """The day's tasks, each with the steps the selector offers; `here` is this page's address (the
+    steps come back to it); `failed` holds a step's form sent back with errors, shown on its task
+    (or above them all when the order is not among the day's)."""
+    tasks = list(selectors.caregiver_tasks(actor=request.user, day=day).select_related("caregiver"))
+    for task in tasks:
+        task.actions = selectors.order_actions(request.user, task)
+    if failed is not None:
+        failed["listed"] = any(task.pk == failed["order"] for task in tasks)
+    context = {"tasks": tasks, "day": day, "S": OrderStatus, "here": here, "failed": failed}
+    return render(request, "console/care_tasks.html", context)
 
 
 @login_required
 @never_cache
 def care_tasks(request):
     """The caregiver's phone page: the day's tasks with one big button for the next step."""
-    day = timezone.localdate()
-    if request.GET.get("day"):
-        try:
-            day = dt.date.fromisoformat(request.GET["day"])
-        except ValueError:
-            pass
-    tasks = list(selectors.caregiver_tasks(actor=request.user, day=day))
-    return render(request, "console/care_tasks.html", {"tasks": tasks, "day": day, "S": OrderStatus})
+    return _care_page(request, _day(request.GET.get("day")), here=request.get_full_path())

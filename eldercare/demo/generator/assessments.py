@@ -154,8 +154,8 @@ class Assessments:
             return
         current = {g: (level, start) for g, level, start, end, _ in memberships if end is None and g in DEGREE_GROUPS}
         disabled, dementia = current.get(PriorityGroup.DISABLED), current.get(PriorityGroup.DEMENTIA)
-        if disabled or dementia:
-            degree, since = disabled or dementia
+        if held := disabled or dementia:
+            degree, since = held
             if dementia:
                 since = max(since, dementia[1])
             final = "complete_loss" if degree == "severe" and rng.random() < SEVERE_AS_COMPLETE_LOSS else degree

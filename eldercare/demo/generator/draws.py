@@ -7,7 +7,7 @@ import datetime as dt
 import math
 import random
 from bisect import bisect_right
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from decimal import Decimal
 
 
@@ -25,7 +25,7 @@ def allocate(total: int, weights: list[float], minimum: int = 1) -> list[int]:
     return [minimum + c for c in counts]
 
 
-def pick(rng: random.Random, cum: list[float]) -> int:
+def pick(rng: random.Random, cum: Sequence[float]) -> int:
     """Index drawn with the weights whose running totals are `cum`."""
     return min(bisect_right(cum, rng.random() * cum[-1]), len(cum) - 1)
 

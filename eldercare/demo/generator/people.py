@@ -94,7 +94,7 @@ class People:
         sex = Sex.MALE if self.rng.random() < 0.5 else Sex.FEMALE
         return (surname or self.surname()) + self.given(sex, child=True), self.mobile()
 
-    def contact(self, relation: str) -> tuple[str, str, str]:
+    def contact(self, relation: Relation) -> tuple[str, Relation, str]:
         name, phone = self.person()
         return name, relation, phone
 

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import random
+from collections.abc import Callable
 from decimal import Decimal
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,11 +23,15 @@ from eldercare.core.crypto import keyed_hash
 from eldercare.elders import idnumber
 from eldercare.elders.models import Elder, ElderStatus
 from eldercare.homecare.catalog import catalog_sync
-from eldercare.homecare.models import Caregiver, Category, GuidePrice, ServiceItem
+from eldercare.homecare.models import Caregiver, GuidePrice, ServiceItem
 from eldercare.homecare.services import orders
 from eldercare.providers.creditcode import check_character
 from eldercare.providers.models import Provider, ServiceArea
 from eldercare.regions.models import Level, Region, code_bounds
+
+# What the demo's caregivers do: the six helps and personal care, rehabilitation and company (the
+# categories the catalogue first had; the later ones are left to real providers).
+CARE_CATEGORIES = ("meal", "bath", "clean", "mobility", "medical", "emergency", "life_care", "rehab", "comfort")
 
 DEMO_PRICES = {  # fen per visit or per hour
     "meal_delivery": 15_00, "meal_feeding": 35_00, "bath_home": 80_00, "bath_wash": 40_00, "clean_home": 40_00, "clean_laundry": 30_00,
@@ -37,10 +43,12 @@ SURNAMES = "张王李赵陈刘杨黄周吴徐孙马朱胡郭何林罗高"
 
 
 @transaction.atomic
-def build_services(*, seed: int = 2026, per_community: float = 0.5, log=print) -> dict[str, int]:
+def build_services(*, seed: int = 2026, per_community: float = 0.5, log: Callable[[str], None] = print) -> dict[str, int]:
     rng = random.Random(f"{seed}:services")
     catalog_sync()
     city = Region.objects.filter(level=Level.CITY).order_by("code").first()
+    if city is None:
+        raise AssertionError("the demo city has no city region: build it first")
     system = User.objects.filter(is_superuser=True).order_by("pk").first() or User.objects.order_by("pk").first()
     items = {i.code: i for i in ServiceItem.objects.all()}
     start = timezone.localdate().replace(month=1, day=1)
@@ -71,7 +79,7 @@ def build_services(*, seed: int = 2026, per_community: float = 0.5, log=print) -
             providers.append(provider)
     communities = list(Region.objects.filter(level=Level.COMMUNITY, code__startswith=city.code[:4]).order_by("code"))
     homes = {
-        residence: (lat, lng)
+        residence: cast(tuple[Decimal, Decimal], (lat, lng))  # filtered to non-null coordinates
         for residence, lat, lng in Elder.objects.filter(latitude__isnull=False, longitude__isnull=False)
         .order_by("residence_id", "pk")
         .values_list("residence_id", "latitude", "longitude")
@@ -87,7 +95,7 @@ def build_services(*, seed: int = 2026, per_community: float = 0.5, log=print) -
             Caregiver(
                 provider=provider, name=f"{rng.choice(SURNAMES)}护理{seq}", id_number=number, id_hash=keyed_hash(number), id_masked=idnumber.mask(number),
                 level=rng.choice([3, 4, 4, 5, 5]), certificate_number=f"YLHL{seq:06d}", certificate_expires=dt.date(2029, 12, 31),
-                categories=sorted(rng.sample(Category.values, 4)), latitude=homes[community.code][0] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
+                categories=sorted(rng.sample(CARE_CATEGORIES, 4)), latitude=homes[community.code][0] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
                 longitude=homes[community.code][1] + Decimal(str(round(rng.uniform(-0.004, 0.004), 6))),
                 hours={str(d): rng.choice(SHIFTS) for d in range(1, 8)},
             )
@@ -105,27 +113,28 @@ def _demo_orders(rng: random.Random, providers: list[Provider]) -> int:
     worker = User.objects.filter(username="community_worker").first()
     admin_user = User.objects.filter(username="provider_admin", role=Role.PROVIDER_ADMIN).first()
     carer_user = User.objects.filter(username="caregiver", role=Role.CAREGIVER).first()
-    if not (operator and worker and admin_user and carer_user and operator.region_id):
+    if not (operator and worker and admin_user and carer_user and operator.region and worker.region_id):
         return 0
     street = operator.region
     provider = next((p for p in providers if street.code.startswith(p.region_id[:6])), providers[0])
     provider.admins.add(admin_user)
     lo, hi = code_bounds(worker.region_id)  # the community worker orders for the elders of their community
     elders = list(
-        Elder.objects.filter(residence_id__gte=lo, residence_id__lte=hi, status=ElderStatus.ACTIVE, latitude__isnull=False).order_by("pk")[
-            :12
-        ]
+        Elder.objects.filter(
+            residence_id__gte=lo, residence_id__lte=hi, status=ElderStatus.ACTIVE, latitude__isnull=False, longitude__isnull=False
+        ).order_by("pk")[:12]
     )
     if not elders:
         return 0
     lat, lng = elders[0].latitude, elders[0].longitude
+    assert lat is not None and lng is not None  # filtered to non-null coordinates
     number = idnumber.build(street.code[:6], dt.date(1972, 5, 6), 77)
     carer, _ = Caregiver.objects.get_or_create(
         user=carer_user,
         defaults={
             "provider": provider, "name": carer_user.display_name or "演示护理员", "id_number": number, "id_hash": keyed_hash(number),
             "id_masked": idnumber.mask(number), "level": 3, "certificate_number": "YLHL-DEMO", "certificate_expires": dt.date(2029, 12, 31),
-            "categories": list(Category.values), "latitude": lat, "longitude": lng, "hours": {str(d): [["07:00", "21:00"]] for d in range(1, 8)},
+            "categories": list(CARE_CATEGORIES), "latitude": lat, "longitude": lng, "hours": {str(d): [["07:00", "21:00"]] for d in range(1, 8)},
         },
     )  # fmt: skip
     items = list(ServiceItem.objects.filter(code__in=["clean_home", "life_care", "meal_delivery", "comfort_visit", "bath_home"]))

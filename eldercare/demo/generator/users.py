@@ -105,6 +105,8 @@ class DemoUsers:
             raise AssertionError("the demo community has no elder")
         contact = elder.contacts.filter(relation__in=[Relation.CHILD, Relation.CHILD_IN_LAW]).order_by("priority", "id").first()
         contact = contact or elder.contacts.order_by("priority", "id").first()
+        if contact is None:
+            raise AssertionError("the demo elder has no contact")
         existing = set(User.objects.filter(username__in=["elder", "family"]).values_list("username", flat=True))
         new = {}
         if "elder" not in existing:
@@ -126,5 +128,5 @@ class DemoUsers:
 
     def logins(self) -> list[tuple[str, str, str]]:
         """(username, role label, region name) of every demo login."""
-        names = dict(Region.objects.filter(code__in=[s[2] for s in self.staff if s[2]]).values_list("code", "name"))
+        names: dict[str | None, str] = dict(Region.objects.filter(code__in=[s[2] for s in self.staff if s[2]]).values_list("code", "name"))
         return [(username, str(Role(role).label), names.get(region, "—")) for username, role, region, _, _ in self.staff]

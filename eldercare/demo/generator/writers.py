@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from typing import cast
 
 from django.db import DEFAULT_DB_ALIAS, connection, connections, models
 from django.db.models import Max
@@ -29,7 +30,7 @@ class Writer:
     def __init__(self):
         self.buffers: dict[type[models.Model], list[dict]] = {model: [] for model in self.ORDER}
         self.written: dict[type[models.Model], int] = dict.fromkeys(self.ORDER, 0)
-        self.next_id = {model: (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1 for model in self.ORDER}
+        self.next_id: dict[type[models.Model], int] = {model: (model.objects.aggregate(m=Max("pk"))["m"] or 0) + 1 for model in self.ORDER}
         self.seconds = 0.0  # time spent writing (encryption included)
         self.db = connections[DEFAULT_DB_ALIAS]
 
@@ -103,7 +104,7 @@ class SqlWriter(Writer):
 
     def columns(self, model, rows) -> str:
         fields, _ = self.plan(model, rows[0].keys())
-        return ", ".join(self.db.ops.quote_name(f.column) for f in fields)
+        return ", ".join(self.db.ops.quote_name(cast(str, f.column)) for f in fields)  # concrete fields: column is set
 
     def write(self, model, rows):
         table = self.db.ops.quote_name(model._meta.db_table)

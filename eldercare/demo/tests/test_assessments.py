@@ -49,7 +49,7 @@ def test_every_disabled_elder_has_one_assessment_in_force_at_their_degree(demo):
 def test_answers_score_to_what_is_stored(demo):
     standard = get_standard("GB/T 42195-2022")
     dementia = set(_groups(PriorityGroup.DEMENTIA))
-    raised = Counter()
+    raised: Counter[str] = Counter()
     for a in Assessment.objects.filter(status=Status.EFFECTIVE):
         result = scoring.score(standard, a.answers, AssessmentFacts.from_mapping(a.facts))
         stored = (a.total, a.indicator_scores, a.base_level, a.level, a.adjustments)
@@ -62,6 +62,7 @@ def test_answers_score_to_what_is_stored(demo):
         )
         assert a.facts["dementia"] == (a.elder_id in dementia)
         raised.update(adj["code"] for adj in a.adjustments)
+        assert a.assessed_on and a.reviewed_at and a.effective_from and a.reassess_due
         assert a.assessed_on <= a.reviewed_at.date() <= a.effective_from <= timezone.localdate()
         assert a.reassess_due > a.effective_from
     assert raised["dementia_or_mental_disorder"] and raised["care_risk_events"]
@@ -90,6 +91,7 @@ def test_work_lists_and_open_assessments(demo):
 def test_named_assessors_are_qualified(demo):
     pairs = set()
     for a in Assessment.objects.filter(status=Status.EFFECTIVE).select_related("assessor", "second_assessor", "reviewer"):
+        assert a.assessor and a.second_assessor and a.assessed_on
         pairs.add((a.assessor.username, a.second_assessor.username))
         for person in (a.assessor, a.second_assessor, a.reviewer):
             services.require_qualified(person, a.standard, a.assessed_on)

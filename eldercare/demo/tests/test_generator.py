@@ -43,7 +43,7 @@ def digest() -> str:
     for row in elders:
         h.update(repr(row).encode())
     for e in Elder.objects.order_by("id_hash").prefetch_related("contacts", "groups"):
-        h.update(f"{e.phone}|{e.latitude}|{e.longitude}|{e.hukou_region_id}|{e.institution.name if e.institution_id else ''}".encode())
+        h.update(f"{e.phone}|{e.latitude}|{e.longitude}|{e.hukou_region_id}|{e.institution.name if e.institution else ''}".encode())
         h.update(repr(sorted((c.name, c.relation, c.phone, c.is_guardian, c.is_emergency, c.priority) for c in e.contacts.all())).encode())
         h.update(repr(sorted((g.group, g.level, g.valid_from, g.valid_to, g.source) for g in e.groups.all())).encode())
     h.update(repr(sorted(Region.objects.values_list("code", "name", "level", "parent_id", "is_main_urban", "is_rural"))).encode())
@@ -77,7 +77,7 @@ def test_id_numbers_valid_and_consistent(demo):
         parsed = idnumber.parse(e.id_number, today=today)
         assert parsed.birth_date == e.birth_date
         assert parsed.sex == e.sex
-        assert parsed.address_code == e.hukou_region_id[:6]
+        assert e.hukou_region_id is not None and parsed.address_code == e.hukou_region_id[:6]
         assert e.id_hash == keyed_hash(e.id_number)
         assert e.id_masked == idnumber.mask(e.id_number)
         assert age(e.birth_date, today) >= 60
@@ -90,7 +90,7 @@ def test_id_numbers_valid_and_consistent(demo):
 
 
 def test_regions_valid_and_elders_in_communities(demo):
-    regions = {r.code: r for r in Region.objects.all()}
+    regions: dict[str | None, Region] = {r.code: r for r in Region.objects.all()}
     for r in regions.values():
         validate_region(code=r.code, level=r.level, parent=regions.get(r.parent_id))
         assert (r.parent_id is None) == (r.level == Level.PROVINCE)
@@ -117,11 +117,11 @@ def test_regions_valid_and_elders_in_communities(demo):
     assert set(Elder.objects.values_list("residence__level", flat=True)) == {Level.COMMUNITY}
     assert set(Elder.objects.values_list("hukou_region__level", flat=True)) == {Level.COMMUNITY}
     for e in Elder.objects.select_related("household", "institution").exclude(household=None):
-        assert e.household.community_id == e.residence_id
+        assert e.household is not None and e.household.community_id == e.residence_id
         assert e.institution_id is None
     for e in Elder.objects.select_related("institution").filter(living_status=LivingStatus.IN_INSTITUTION):
         assert e.household_id is None
-        assert e.institution.community_id[:6] == e.residence_id[:6]
+        assert e.institution is not None and e.institution.community_id[:6] == e.residence_id[:6]
     for inst in Institution.objects.all():
         assert inst.residents.count() <= inst.beds
         assert inst.nursing_beds <= inst.beds
@@ -191,11 +191,12 @@ def test_every_role_has_a_demo_user(demo):
         user = matching[0]
         required = REQUIRED_LEVEL[role]
         if required:
-            assert user.region.level in required
+            assert user.region is not None and user.region.level in required
         assert user.display_name
     admin = users["admin"]
     assert admin.is_superuser and admin.is_staff and admin.check_password(DEMO_PASSWORD)
-    assert users["county_officer"].region.name == "上城区"
+    county = users["county_officer"].region
+    assert county is not None and county.name == "上城区"
     elder = Elder.objects.get(user=users["elder"])
     assert Contact.objects.get(user=users["family"]).elder == elder
     assert elder.residence == users["community_worker"].region

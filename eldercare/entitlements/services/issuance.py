@@ -20,6 +20,7 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Sum
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
 from eldercare.core.bulk import insert_new
@@ -41,7 +42,7 @@ def _check_month(month: dt.date, today: dt.date) -> None:
 
 
 @transaction.atomic
-def issuance_request(*, actor, region: Region, month: dt.date) -> IssuanceRun:
+def issuance_request(*, actor: User, region: Region, month: dt.date) -> IssuanceRun:
     """Queue the issuance of `month` for `region`'s subtree; the task starts once this commits."""
     require(actor, Cap.MANAGE_ENTITLEMENTS)
     require_region(actor, region.code)
@@ -83,13 +84,13 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
     base, by_day = load_facts_for((b for _, b in due), month, region_code=unit_code)
     existing: dict[int, set[str]] = defaultdict(set)
     lo, hi = code_bounds(unit_code)
-    for elder_id, policy_id, benefit in Account.objects.filter(
+    for elder_id, policy_id, benefit_key in Account.objects.filter(
         month=month, elder__residence_id__gte=lo, elder__residence_id__lte=hi
     ).values_list("elder_id", "policy", "benefit"):
-        existing[elder_id].add(f"{policy_id}/{benefit}")
+        existing[elder_id].add(f"{policy_id}/{benefit_key}")
 
     now = timezone.now()
-    rows: list[tuple] = []
+    rows: list[tuple[object, ...]] = []
     # Per policy, what does not change from elder to elder: each benefit's facts, unit and expiry.
     plans = []
     for policy in policies:
@@ -112,8 +113,8 @@ def issue_unit(run: IssuanceRun, unit_code: str, today: dt.date) -> int:
             for benefit, other_day, per_stay, unit, expires in steps:
                 if per_stay and not facts.stays:
                     continue
-                day_facts = facts if other_day is None else other_day.get(elder_id)
-                given = grant(benefit, day_facts, month) if day_facts is not None else None
+                elder_facts = facts if other_day is None else other_day.get(elder_id)
+                given = grant(benefit, elder_facts, month) if elder_facts is not None else None
                 if given is not None:
                     grants[benefit.key] = (given, unit, expires)
             if not grants:

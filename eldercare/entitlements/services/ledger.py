@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
 from eldercare.core.months import month_last_day
@@ -33,7 +34,7 @@ def format_units(amount: int, unit: str) -> str:
     return f"{amount / 100:.2f}元"
 
 
-def _locked(account: Account, actor) -> Account:
+def _locked(account: Account, actor: User) -> Account:
     """The account, row-locked; refused when out of the actor's scope or when its month is settled."""
     require_region(actor, account.region_id)
     return _lock(account)
@@ -71,11 +72,11 @@ def _post(
     kind: str,
     amount: int,
     key: str,
-    actor,
+    actor: User | None,
     reference: str = "",
     note: str = "",
-    reverses=None,
-    provider=None,
+    reverses: Entry | None = None,
+    provider: Provider | None = None,
     value: int | None = None,
 ) -> Entry:
     account.balance += amount
@@ -115,7 +116,7 @@ def valid_until(account: Account) -> dt.date:
 
 @transaction.atomic(durable=True)
 def allowance_spend(
-    *, actor, account: Account, amount: int, key: str, on: dt.date, provider: Provider, value: int | None = None, reference: str = ""
+    *, actor: User, account: Account, amount: int, key: str, on: dt.date, provider: Provider, value: int | None = None, reference: str = ""
 ) -> Entry:
     """Draw `amount` (minutes or fen) for a service `provider` delivered on `on`. `value` is what
     the service is worth to the provider in fen (the hours' price); a yuan benefit is worth itself."""
@@ -125,7 +126,15 @@ def allowance_spend(
 
 
 def draw(
-    *, account: Account, amount: int, key: str, on: dt.date, provider: Provider, value: int | None, reference: str, actor=None
+    *,
+    account: Account,
+    amount: int,
+    key: str,
+    on: dt.date,
+    provider: Provider,
+    value: int | None,
+    reference: str,
+    actor: User | None = None,
 ) -> Entry:
     """The spend itself, inside the caller's transaction, for callers that have already decided the
     actor may draw on this account (`allowance_spend`, an order's confirmation)."""
@@ -152,7 +161,7 @@ def draw(
 
 
 @transaction.atomic(durable=True)
-def allowance_reverse(*, actor, spend: Entry, key: str, reason: str) -> Entry:
+def allowance_reverse(*, actor: User, spend: Entry, key: str, reason: str) -> Entry:
     """Give back a spend (a cancelled or disputed service); a spend is reversed at most once."""
     require(actor, Cap.SPEND_ALLOWANCE)
     if not reason.strip():
@@ -165,6 +174,7 @@ def allowance_reverse(*, actor, spend: Entry, key: str, reason: str) -> Entry:
         raise ValidationError({"entry": errors.ERR_NOT_A_SPEND})
     if Entry.objects.filter(reverses=spend).exists():
         raise ValidationError({"entry": errors.ERR_ALREADY_REVERSED})
+    assert spend.value is not None  # a spend always carries its value (the entry_spend_has_provider constraint)
     return _post(
         account,
         kind=EntryKind.REVERSE,
@@ -180,7 +190,7 @@ def allowance_reverse(*, actor, spend: Entry, key: str, reason: str) -> Entry:
 
 
 @transaction.atomic(durable=True)
-def allowance_adjust(*, actor, account: Account, amount: int, key: str, reason: str) -> Entry:
+def allowance_adjust(*, actor: User, account: Account, amount: int, key: str, reason: str) -> Entry:
     """Correct what was issued (an appeal upheld, a late assessment): up or down, never below zero."""
     require(actor, Cap.MANAGE_ENTITLEMENTS)
     if not isinstance(amount, int) or isinstance(amount, bool) or amount == 0:

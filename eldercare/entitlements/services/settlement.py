@@ -15,6 +15,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
 from eldercare.core.months import month_last_day
@@ -25,7 +26,7 @@ from ..models import Account, Entry, EntryKind, Settlement, SettlementLine, Sett
 from ..signals import settlement_locked
 
 
-def _check(actor, region: Region) -> None:
+def _check(actor: User, region: Region) -> None:
     require(actor, Cap.MANAGE_ENTITLEMENTS)
     require_region(actor, region.code)
 
@@ -79,19 +80,19 @@ def _lines(settlement: Settlement) -> list[SettlementLine]:
         .values("facility_id", "policy", "benefit", "unit")
         .annotate(quantity=Sum("issued"), records=Count("pk"), elders=Count("elder_id", distinct=True))
     )
-    for row in stays:
-        if row["quantity"]:
+    for stay in stays:
+        if stay["quantity"]:
             lines.append(
                 SettlementLine(
                     settlement=settlement,
-                    facility_id=row["facility_id"],
-                    policy=row["policy"],
-                    benefit=row["benefit"],
-                    unit=row["unit"],
-                    quantity=row["quantity"],
-                    amount=row["quantity"],
-                    records=row["records"],
-                    elders=row["elders"],
+                    facility_id=stay["facility_id"],
+                    policy=stay["policy"],
+                    benefit=stay["benefit"],
+                    unit=stay["unit"],
+                    quantity=stay["quantity"],
+                    amount=stay["quantity"],
+                    records=stay["records"],
+                    elders=stay["elders"],
                 )
             )
     return lines
@@ -105,7 +106,7 @@ def _write_lines(settlement: Settlement) -> None:
 
 
 @transaction.atomic
-def settlement_prepare(*, actor, region: Region, month: dt.date, today: dt.date | None = None) -> Settlement:
+def settlement_prepare(*, actor: User, region: Region, month: dt.date, today: dt.date | None = None) -> Settlement:
     """Compute (or recompute) the month's settlement of `region`'s subtree; it stays open."""
     _check(actor, region)
     today = today or timezone.localdate()
@@ -124,7 +125,7 @@ def settlement_prepare(*, actor, region: Region, month: dt.date, today: dt.date 
 
 
 @transaction.atomic(durable=True)
-def settlement_lock(*, actor, settlement: Settlement) -> Settlement:
+def settlement_lock(*, actor: User, settlement: Settlement) -> Settlement:
     """Lock the month: the lines are recomputed with every account of the month in the region
     locked, so a spend in flight either lands before (and is counted) or is refused after."""
     _check(actor, settlement.region)

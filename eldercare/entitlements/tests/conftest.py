@@ -6,6 +6,7 @@ from django.utils import timezone
 from eldercare.accounts.roles import Role
 from eldercare.assessments.models import Assessment, Status
 from eldercare.assessments.policies import categories_for
+from eldercare.elders.models import Elder
 from eldercare.facilities.models import Institution
 from eldercare.tests import builders as testing
 
@@ -45,7 +46,7 @@ def born(age: int, on: dt.date = MONTH) -> dt.date:
 def hz(city, personas):
     """Elders of 上城区 with city hukou: one of 85, one of 92, one of 70 (nothing), one of 70 in a
     低保 household with moderate disability, one of 75 severely disabled in a private institution."""
-    people = {
+    people: dict[str, Elder | Institution] = {
         "e85": testing.elder(residence=city.community, birth=born(85), hukou_region=city.community),
         "e92": testing.elder(residence=city.community_b, birth=born(92), hukou_region=city.community_b),
         "e70": testing.elder(residence=city.community2, birth=born(70), hukou_region=city.community2),

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+from typing import Any
 
 from eldercare.elders.models import LivingStatus
+from eldercare.entitlements.engine import Grant
 from eldercare.entitlements.facts import Facts, StayFact
 
 HANGZHOU_COMMUNITY = "330102001001"  # 上城区 (main urban)
@@ -21,8 +23,8 @@ def birth_for(age: int, on: dt.date) -> dt.date:
     return on.replace(year=on.year - age)
 
 
-def facts(on: dt.date, *, age: int = 70, residence: str = HANGZHOU_COMMUNITY, hukou: str | None = "same", **changes) -> Facts:
-    values = {
+def facts(on: dt.date, *, age: int = 70, residence: str = HANGZHOU_COMMUNITY, hukou: str | None = "same", **changes: Any) -> Facts:
+    values: dict[str, Any] = {
         "elder_id": next(_ids),
         "on": on,
         "birth_date": birth_for(age, on),
@@ -50,3 +52,9 @@ def stay(
     region: str = HANGZHOU_COMMUNITY,
 ) -> StayFact:
     return StayFact(next(_ids), kind, start, end, 1, "测试机构", facility_kind, ownership, region)
+
+
+def granted(given: Grant | None) -> Grant:
+    """The grant a test expects: None fails here, not as an AttributeError further on."""
+    assert given is not None
+    return given

@@ -27,7 +27,7 @@ from eldercare.facilities.models import Institution, Stay
 from eldercare.tests import builders as testing
 
 from .conftest import assessed
-from .factories import facts, stay
+from .factories import facts, granted, stay
 from .test_seed_policies import AGE_LO, HOURS_80, HZ_IN_FORCE, HZ_SUBSIDY_START, INSTITUTION_YUAN, RESPITE_DAYS, RESPITE_YUAN
 
 NOVEMBER = HZ_IN_FORCE.replace(day=1)  # 2020-11: in force from the 10th, so the whole month
@@ -122,7 +122,7 @@ class TestElderPage:
         assert "自2021年1月1日起" in institution.reason
         _, found = selectors.elder_decisions(actor=personas[Role.CIVIL_STREET], elder_id=early["resident"].pk, month=JANUARY)
         decisions = {d.benefit.key: d for d in found[0].decisions}
-        assert decisions["institution_subsidy"].grant.amount == INSTITUTION_YUAN * 100
+        assert granted(decisions["institution_subsidy"].grant).amount == INSTITUTION_YUAN * 100
 
     def test_no_policy_before_the_in_force_date(self, city, early, personas):
         _, found = selectors.elder_decisions(actor=personas[Role.CIVIL_STREET], elder_id=early["eighty"].pk, month=dt.date(2020, 10, 1))
@@ -152,7 +152,7 @@ class TestDaysInForce:
     def test_a_stay_begun_earlier_counts_from_the_benefits_first_day(self):
         institution = variant("institution_subsidy", valid_from=dt.date(2021, 1, 15))
         resident = facts(month_last_day(JANUARY), age=75, degree="severe", stays=(stay(dt.date(2020, 12, 20), None),))
-        given = grant(institution, resident, JANUARY)
+        given = granted(grant(institution, resident, JANUARY))
         assert given.days == 17  # 15–31 January
         assert given.amount == pro_rata(17, JANUARY)
         # A stay that ended before the benefit started: nothing, and the reason gives the dates.
@@ -165,7 +165,8 @@ class TestDaysInForce:
         institution = variant("institution_subsidy", valid_to=dt.date(2021, 6, 15))
         assert institution.valid_from == HZ_SUBSIDY_START  # its own start stays
         resident = facts(month_last_day(june), age=75, degree="severe", stays=(stay(dt.date(2021, 1, 1), None),))
-        assert (grant(institution, resident, june).days, grant(institution, resident, june).amount) == (15, pro_rata(15, june))
+        given = granted(grant(institution, resident, june))
+        assert (given.days, given.amount) == (15, pro_rata(15, june))
         later = facts(month_last_day(july), age=75, degree="severe", stays=resident.stays)
         assert grant(institution, later, july) is None
         reason = decide(institution, later, july).reason
@@ -177,7 +178,7 @@ class TestDaysInForce:
         # benefit's start are days of the stay but are not paid.
         respite = variant("respite_subsidy", valid_from=dt.date(2021, 1, 15))
         stays = (stay(dt.date(2021, 1, 1), dt.date(2021, 1, 31), kind="respite", facility_kind="day_care", ownership="public"),)
-        given = grant(respite, facts(month_last_day(JANUARY), age=75, degree="severe", stays=stays), JANUARY)
+        given = granted(grant(respite, facts(month_last_day(JANUARY), age=75, degree="severe", stays=stays), JANUARY))
         assert given.days == RESPITE_DAYS - 14  # 15–30 January: days 15 to 30 of the stay
         assert given.amount == given.days * RESPITE_YUAN * 100
 
@@ -185,6 +186,6 @@ class TestDaysInForce:
         # The month rule of the file's own dates: in force on any day of it, the whole month.
         hours = variant("home_care_hours", valid_from=dt.date(2021, 3, 20))
         march, february = dt.date(2021, 3, 1), dt.date(2021, 2, 1)
-        assert grant(hours, facts(march, age=AGE_LO), march).amount == HOURS_80 * 60
+        assert granted(grant(hours, facts(march, age=AGE_LO), march)).amount == HOURS_80 * 60
         assert grant(hours, facts(february, age=AGE_LO), february) is None
         assert "in force from 2021-03-20: not yet in 2021-02" in decide(hours, facts(february, age=AGE_LO), february).reason

@@ -86,6 +86,7 @@ def test_explained_and_fast_paths_agree(benefit, month, age, residence, hukou, r
             assert fast.amount == fast.tier.amount
         else:
             first, last = benefit.days_in_force(month)
+            assert fast.days is not None
             assert 0 < fast.days <= (last - first).days + 1  # only days the benefit is in force count
             if benefit.basis == Basis.STAY_MONTH:
                 assert fast.amount <= fast.tier.amount

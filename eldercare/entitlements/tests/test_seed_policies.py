@@ -10,6 +10,7 @@ import datetime as dt
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -18,7 +19,7 @@ from eldercare.elders.models import PriorityGroup
 from eldercare.entitlements.engine import decide, decide_policy, grant
 from eldercare.entitlements.policy import POLICIES_DIR, get_policy, policies_for
 
-from .factories import HANGZHOU_COMMUNITY, NANYANG_COMMUNITY, NANYANG_VILLAGE, XIAOSHAN_COMMUNITY, facts, stay
+from .factories import HANGZHOU_COMMUNITY, NANYANG_COMMUNITY, NANYANG_VILLAGE, XIAOSHAN_COMMUNITY, facts, granted, stay
 
 # --- the seeds' words ---------------------------------------------------------------------------
 # Seed 003: 杭政办函〔2020〕47号. Seed 001: 宛政办〔2021〕37号. Seed 004: 北京市民政局 政策解读.
@@ -59,13 +60,19 @@ SEED_TEXT = {
 SEEDS_DIR = Path(os.environ.get("ELDERCARE_SEEDS", "/work/shared/seeds"))
 
 
+def seed_match(text: str, pattern: str) -> re.Match[str]:
+    found = re.search(pattern, text)
+    assert found is not None, f"{pattern} is not in the seed text"
+    return found
+
+
 def seed_date(text: str, pattern: str) -> dt.date:
-    year, month, day = re.search(pattern, text).groups()
+    year, month, day = seed_match(text, pattern).groups()
     return dt.date(int(year), int(month), int(day))
 
 
 def seed_numbers(text: str, pattern: str) -> tuple[int, ...]:
-    return tuple(int(n) for n in re.search(pattern, text).groups())
+    return tuple(int(n) for n in seed_match(text, pattern).groups())
 
 
 # 二(三)7: the age bands and their hours; the households and the 中/重度 hours.
@@ -73,7 +80,7 @@ AGE_LO, AGE_HI, AGE_90, HOURS_80, HOURS_90 = seed_numbers(
     SEED_003_7, r"(\d+)至(\d+)周岁老年人、(\d+)周岁以上老年人分别提供每月(\d+)小时、(\d+)小时"
 )
 HOURS_MODERATE, HOURS_SEVERE = seed_numbers(SEED_003_7, r"中、重度失能\(失智\)老年人分别提供每月(\d+)小时、(\d+)小时")
-HZ_HOUSEHOLDS = re.split(r"和|、", re.search(r"本市的(计划生育特殊家庭.*?)中的中、重度", SEED_003_7).group(1))
+HZ_HOUSEHOLDS = re.split(r"和|、", seed_match(SEED_003_7, r"本市的(计划生育特殊家庭.*?)中的中、重度").group(1))
 # 二(四)12: the start, the monthly subsidy, the respite days, per-day amount and monthly cap.
 HZ_SUBSIDY_START = seed_date(SEED_003_12, r"自(\d{4})年(\d+)月(\d+)日起")
 (INSTITUTION_YUAN,) = seed_numbers(SEED_003_12, r"给予每人每月(\d+)元补助,不满1个月按天折算")
@@ -84,7 +91,7 @@ HZ_IN_FORCE = seed_date(SEED_003_END, r"本意见自(\d{4})年(\d+)月(\d+)日�
 NY_NOTICE_DATE = seed_date(SEED_001_NOTICE, r"\n(\d{4})年(\d+)月(\d+)日$")
 NY_FIRST_YEAR, NY_LAST_YEAR = seed_numbers(SEED_001_NOTICE, r"行动方案\((\d{4})—(\d{4})年\)")
 NY_DISABLED_YUAN, NY_SEMI_YUAN = seed_numbers(SEED_001_3_3_4, r"失能老年人每人每月(\d+)元标准、半失能老年人每人每月(\d+)元标准")
-NY_SPECIAL_HARDSHIP = re.search(r"城市特殊困难家庭\((.*?)等\)", SEED_001_3_3_1).group(1).split("、")
+NY_SPECIAL_HARDSHIP = seed_match(SEED_001_3_3_1, r"城市特殊困难家庭\((.*?)等\)").group(1).split("、")
 
 MONTH = dt.date(2026, 11, 1)  # 30 days
 MARCH = dt.date(2026, 3, 1)  # 31 days
@@ -142,6 +149,7 @@ class TestHangzhouHomeCareHours:
         assert hours(facts(MONTH, age=85, left_on=MONTH + dt.timedelta(days=3))) == 3
 
     def test_expiry_and_citations_are_data(self):
+        assert HOURS.expiry is not None
         assert HOURS.expiry.months_after == 0
         assert "3小时、6小时" in HOURS.tier("age_80_89").citation
         assert "38小时、52小时" in HOURS.tier("care_moderate").citation
@@ -161,12 +169,12 @@ class TestHangzhouInstitutionSubsidy:
         # 10 of 30 days; 15 of 31 days: 600 × 15 / 31 = 290.32
         assert yuan(INSTITUTION, self.resident(stay(dt.date(2026, 11, 21), None))) == 200
         march = self.resident(stay(dt.date(2026, 3, 17), None), month=MARCH)
-        given = grant(INSTITUTION, march, MARCH)
+        given = granted(grant(INSTITUTION, march, MARCH))
         assert (given.days, given.amount) == (15, 29032)
 
     def test_overlapping_records_count_each_day_once(self):
         doubled = self.resident(stay(dt.date(2026, 11, 1), dt.date(2026, 11, 20)), stay(dt.date(2026, 11, 11), None))
-        assert grant(INSTITUTION, doubled, MONTH).days == 30
+        assert granted(grant(INSTITUTION, doubled, MONTH)).days == 30
         assert yuan(INSTITUTION, doubled) == 600
 
     def test_leaving_and_death_end_the_days(self):
@@ -205,14 +213,14 @@ class TestHangzhouRespite:
 
     def test_only_the_first_30_days_of_a_stay_count(self):
         long_stay = self.respite((dt.date(2026, 10, 20), dt.date(2026, 11, 30)))
-        given = grant(RESPITE, long_stay, MONTH)
+        given = granted(grant(RESPITE, long_stay, MONTH))
         assert given.days == 18  # day 30 of the stay is 18 Nov (12 days fell in October)
         assert given.amount == 360_00
 
     def test_capped_at_600_a_month(self):
         # Two stays back to back fill March's 31 days: 620 yuan of days, 600 paid.
         two = self.respite((dt.date(2026, 3, 1), dt.date(2026, 3, 15)), (dt.date(2026, 3, 16), dt.date(2026, 3, 31)), month=MARCH)
-        assert grant(RESPITE, two, MARCH).days == 31
+        assert granted(grant(RESPITE, two, MARCH)).days == 31
         assert yuan(RESPITE, two, MARCH) == 600
         under_cap = self.respite((dt.date(2026, 11, 1), dt.date(2026, 11, 20)), (dt.date(2026, 11, 22), dt.date(2026, 11, 30)))
         assert yuan(RESPITE, under_cap) == 580
@@ -230,18 +238,18 @@ class TestHangzhouRespite:
         both = {MONTH: facts(MONTH, age=75, degree="severe", groups=POOR, stays=stays)}
         both[month_end] = facts(month_end, age=75, degree="severe", groups=POOR, stays=stays, birth_date=both[MONTH].birth_date)
         decisions = {d.benefit.key: d for d in decide_policy(HZ, both, MONTH)}
-        assert decisions["home_care_hours"].grant.amount == 52 * 60
+        assert granted(decisions["home_care_hours"].grant).amount == 52 * 60
         assert decisions["respite_subsidy"].grant is None
         assert decisions["respite_subsidy"].excluded_by == "home_care_hours"
         assert "不同时享受" in decisions["respite_subsidy"].reason
         # Without the hours (not a poor household, under 80) the respite subsidy is paid.
         alone = {day: facts(day, age=75, degree="severe", stays=stays) for day in (MONTH, month_end)}
         decisions = {d.benefit.key: d for d in decide_policy(HZ, alone, MONTH)}
-        assert decisions["respite_subsidy"].grant.amount == 200_00
+        assert granted(decisions["respite_subsidy"].grant).amount == 200_00
         # A benefit already issued for the month keeps its place.
         decisions = {d.benefit.key: d for d in decide_policy(HZ, both, MONTH, issued=frozenset({"respite_subsidy"}))}
         assert decisions["home_care_hours"].excluded_by == "respite_subsidy"
-        assert decisions["respite_subsidy"].grant.amount == 200_00
+        assert granted(decisions["respite_subsidy"].grant).amount == 200_00
 
 
 class TestNanyang:
@@ -273,7 +281,7 @@ class TestNanyangSpecialHardshipHouseholds:
     # How the platform recognises each entry of the seed's list (高龄's age is the platform's reading:
     # the seed gives none; seed 004 counts “80歲及以上高齡老年人”).
     HIGH_AGE = seed_numbers(SEED_004, r"(\d+)歲及以上高齡")[0]
-    ENTRY = {
+    ENTRY: dict[str, dict[str, Any]] = {
         "低保": {"groups": ["dibao"]},
         "高龄": {"age": HIGH_AGE},
         "独居": {"living_status": "alone"},
@@ -362,7 +370,7 @@ class TestDates:
         january = HZ_SUBSIDY_START
         start, end = HZ_SUBSIDY_START - dt.timedelta(days=12), HZ_SUBSIDY_START + dt.timedelta(days=9)
         resident = facts(month_last_day(january), age=75, degree="severe", stays=(stay(start, end),))
-        given = grant(INSTITUTION, resident, january)
+        given = granted(grant(INSTITUTION, resident, january))
         days_in_january = month_last_day(january).day
         assert given.days == 10  # 1–10 January; the December days fall before the policy
         assert given.amount == round(INSTITUTION_YUAN * 100 * 10 / days_in_january)
@@ -372,7 +380,7 @@ class TestDates:
             degree="severe",
             stays=(stay(start, end, kind="respite", facility_kind="day_care", ownership="public"),),
         )
-        assert grant(RESPITE, respite, january).amount == 10 * RESPITE_YUAN * 100
+        assert granted(grant(RESPITE, respite, january)).amount == 10 * RESPITE_YUAN * 100
         # December: the policy is in force (its hours are), the stay subsidies are not.
         december = (january - dt.timedelta(days=1)).replace(day=1)
         assert HZ in policies_for(HANGZHOU_COMMUNITY, december)
@@ -456,6 +464,7 @@ class TestNumbersAreTheSeeds:
         assert INSTITUTION.tier("moderate_severe").amount == INSTITUTION_YUAN * 100
         assert RESPITE.tier("moderate_severe").amount == RESPITE_YUAN * 100
         assert RESPITE.monthly_cap == RESPITE_CAP * 100
+        assert RESPITE.stay is not None
         assert RESPITE.stay.max_days_per_stay == RESPITE_DAYS
         # Day 30 of a stay counts, day 31 does not: a stay from 1 March to 31 March counts 30 days.
         march = facts(
@@ -464,7 +473,7 @@ class TestNumbersAreTheSeeds:
             degree="moderate",
             stays=(stay(MARCH, month_last_day(MARCH), kind="respite", facility_kind="day_care", ownership="public"),),
         )
-        assert grant(RESPITE, march, MARCH).days == RESPITE_DAYS
+        assert granted(grant(RESPITE, march, MARCH)).days == RESPITE_DAYS
 
     def test_quotes_in_the_citations_are_the_documents_words(self):
         for policy, seed in ((HZ, "003"), (NY, "001")):
@@ -504,10 +513,10 @@ class TestNanyangAfterThePlan:
 
         from .conftest import assessed
 
-        city = testing.RegionFactory(code="411300000000", name="南阳市", level=Level.CITY)
-        county = testing.RegionFactory(code="411302000000", name="宛城区", level=Level.COUNTY, parent=city)
-        street = testing.RegionFactory(code="411302001000", name="东关街道", level=Level.STREET, parent=county)
-        community = testing.RegionFactory(code=NANYANG_COMMUNITY, name="测试社区", level=Level.COMMUNITY, parent=street)
+        city = testing.RegionFactory.create(code="411300000000", name="南阳市", level=Level.CITY)
+        county = testing.RegionFactory.create(code="411302000000", name="宛城区", level=Level.COUNTY, parent=city)
+        street = testing.RegionFactory.create(code="411302001000", name="东关街道", level=Level.STREET, parent=county)
+        community = testing.RegionFactory.create(code=NANYANG_COMMUNITY, name="测试社区", level=Level.COMMUNITY, parent=street)
         elder = testing.elder(residence=community, birth=dt.date(1950, 3, 1), groups=(("dibao", ""),))
         assessed(elder, "severe", effective_from=dt.date(2021, 1, 1))
         return city, elder
@@ -564,7 +573,7 @@ def citations(policy):
 class TestExplanations:
     def test_a_grant_names_its_tier_and_the_facts(self):
         decision = decide(HOURS, facts(MONTH, age=85), MONTH)
-        assert decision.grant.tier.id == "age_80_89"
+        assert granted(decision.grant).tier.id == "age_80_89"
         assert "3 小时" in decision.reason
         age_tier = next(t for t in decision.tiers if t.tier.id == "age_80_89")
         assert age_tier.ok
@@ -591,7 +600,7 @@ class TestExplanations:
         assert "“自2021年1月1日起," in decision.reason  # the clause's words, from the citation
         assert [t.ok for t in decision.tiers] == [True]  # what the elder will get once it starts
         january = facts(month_last_day(HZ_SUBSIDY_START), age=75, degree="severe", stays=resident.stays)
-        assert decide(INSTITUTION, january, HZ_SUBSIDY_START).grant.amount == INSTITUTION_YUAN * 100
+        assert granted(decide(INSTITUTION, january, HZ_SUBSIDY_START).grant).amount == INSTITUTION_YUAN * 100
 
     def test_no_stay_is_the_reason(self):
         decision = decide(INSTITUTION, facts(dt.date(2026, 11, 30), degree="severe"), MONTH)

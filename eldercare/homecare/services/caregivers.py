@@ -16,7 +16,8 @@ from eldercare.providers.models import Provider
 from eldercare.providers.selectors import manages
 
 from .. import errors
-from ..models import Caregiver, Category, VocationalLevel
+from ..catalog import category_codes
+from ..models import Caregiver, VocationalLevel
 
 
 @transaction.atomic
@@ -45,7 +46,7 @@ def caregiver_register(
         raise ValidationError({"id_number": str(exc)}) from exc
     if Caregiver.objects.filter(id_hash=keyed_hash(number)).exists():
         raise ValidationError({"id_number": errors.ERR_DUPLICATE_CAREGIVER})
-    unknown = [c for c in categories if c not in Category.values]
+    unknown = [c for c in categories if c not in category_codes()]
     if unknown:
         raise ValidationError({"categories": ", ".join(unknown)})
     if level is not None and level not in VocationalLevel.values:

@@ -188,8 +188,8 @@ def caregiver_problems(caregiver: Caregiver, order: Order) -> list[str]:
         problems.append(errors.ERR_PROVIDER_INACTIVE.format(provider=provider))
     if not ServiceArea.objects.filter(provider=provider, region_id__in=covering_codes(order.region_id)).exists():
         problems.append(errors.ERR_OUTSIDE_AREA.format(provider=provider))
-    if item.category not in caregiver.categories:
-        problems.append(errors.ERR_NO_SKILL.format(category=item.get_category_display()))
+    if item.category_id not in caregiver.categories:
+        problems.append(errors.ERR_NO_SKILL.format(category=item.category.name))
     if item.min_level is not None:
         if caregiver.level is None or caregiver.level > item.min_level:
             problems.append(errors.ERR_LEVEL.format(level=VocationalLevel(item.min_level).label))

@@ -85,6 +85,8 @@ class Command(BaseCommand):
         from eldercare.regions.models import Level, Region
 
         city = Region.objects.filter(level=Level.CITY).order_by("code").first()
+        if city is None:
+            raise CommandError("no city region to issue allowances in")
         this_month = timezone.localdate().replace(day=1)
         last_month = (this_month - dt.timedelta(days=1)).replace(day=1)
         for month in (last_month, this_month):

@@ -8,6 +8,7 @@ due once the month has ended), and the expiry sweep. A re-run issues only what i
 from __future__ import annotations
 
 import datetime as dt
+from functools import partial
 
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -42,7 +43,7 @@ class Command(BaseCommand):
                 with transaction.atomic():
                     run = IssuanceRun.objects.create(region=place, month=day)
                     if not now:
-                        transaction.on_commit(lambda pk=run.pk: issue_month.enqueue(pk))
+                        transaction.on_commit(partial(issue_month.enqueue, run.pk))
                 if now:
                     run = issuance_execute(run_id=run.pk)
                     self.stdout.write(
