@@ -19,7 +19,7 @@ from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
-from eldercare.elders.models import Elder, ElderStatus, LivingStatus
+from eldercare.elders.models import Elder, ElderGroup, ElderStatus, LivingStatus, PriorityGroup
 
 from .alarms import alarm_raise
 from .models import AlarmSource, Device, DeviceKind, DeviceStatus, EarlyWarning, Reading, WarningAction, WarningStatus
@@ -66,14 +66,67 @@ def _number(node: Node, key: str) -> float:
     return float(value)
 
 
+@dataclass(frozen=True)
+class WatchTerm:
+    """One part of the watched population: every condition given must hold."""
+
+    living_status: frozenset[str] = frozenset()
+    min_age: int | None = None
+    groups: frozenset[str] = frozenset()  # any of these priority groups, in force on the day
+
+
+@dataclass(frozen=True)
+class Watch:
+    """Whom the rules watch: an elder any term describes."""
+
+    terms: tuple[WatchTerm, ...]
+    citation: str
+
+    def q(self, today: dt.date) -> Q:
+        found = Q(pk__in=[])
+        for term in self.terms:
+            q = Q()
+            if term.living_status:
+                q &= Q(living_status__in=term.living_status)
+            if term.min_age is not None:
+                q &= Q(birth_date__lte=_years_before(today, term.min_age))
+            if term.groups:
+                q &= Q(pk__in=ElderGroup.objects.active_on(today).filter(group__in=term.groups).values("elder_id"))
+            found |= q
+        return found
+
+
+def _years_before(day: dt.date, years: int) -> dt.date:
+    """The latest birth date of someone `years` old on `day` (29 February → 28 February)."""
+    try:
+        return day.replace(year=day.year - years)
+    except ValueError:
+        return day.replace(year=day.year - years, day=28)
+
+
+def _watch(node: Node) -> Watch:
+    terms = []
+    for term in node.list("any_of"):
+        statuses = term.strs("living_status") if term.has("living_status") else ()
+        groups = term.strs("groups") if term.has("groups") else ()
+        if unknown := [s for s in statuses if s not in LivingStatus.values]:
+            raise term.at("living_status").error(DataFileError.UNKNOWN_NAME, kind="living status", name=", ".join(unknown))
+        if unknown := [g for g in groups if g not in PriorityGroup.values]:
+            raise term.at("groups").error(DataFileError.UNKNOWN_NAME, kind="priority group", name=", ".join(unknown))
+        min_age = term.int("min_age") if term.has("min_age") else None
+        if not (statuses or groups or min_age):
+            raise term.error(DataFileError.BAD_VALUE, detail="a term needs living_status, min_age or groups")
+        terms.append(WatchTerm(frozenset(statuses), min_age, frozenset(groups)))
+    if not terms:
+        raise node.at("any_of").error(DataFileError.BAD_VALUE, detail="at least one term")
+    return Watch(tuple(terms), node.str("citation"))
+
+
 @functools.cache
-def load_rules(path: Path = RULES) -> tuple[tuple[str, ...], tuple[Rule, ...]]:
+def load_rules(path: Path = RULES) -> tuple[Watch, tuple[Rule, ...]]:
     root = Node(load_yaml(path), path.name, "")
     root.str("source")
-    applies = root.strs("applies_to")
-    unknown = [s for s in applies if s not in LivingStatus.values]
-    if unknown:
-        raise root.at("applies_to").error(DataFileError.UNKNOWN_NAME, kind="living status", name=", ".join(unknown))
+    applies = _watch(root.at("watch"))
     rules = []
     for node in root.list("rules"):
         kind = node.one_of("kind", KINDS, "rule kind")
@@ -103,8 +156,8 @@ def load_rules(path: Path = RULES) -> tuple[tuple[str, ...], tuple[Rule, ...]]:
     return applies, tuple(rules)
 
 
-def _homes(applies: tuple[str, ...]):
-    return Elder.objects.filter(status=ElderStatus.ACTIVE, living_status__in=applies)
+def _homes(applies: Watch, now: dt.datetime):
+    return Elder.objects.filter(applies.q(timezone.localdate(now)), status=ElderStatus.ACTIVE)
 
 
 def _in_hours(rule: Rule, now: dt.datetime) -> bool:
@@ -127,7 +180,7 @@ def _no_activity(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     # quiet itself is the `silent` rule's, not a sign of an elder not moving.
     watched = set(
         Device.objects.filter(
-            kind__in=rule.devices, status=DeviceStatus.ACTIVE, last_seen__gte=since, elder__in=_homes(applies)
+            kind__in=rule.devices, status=DeviceStatus.ACTIVE, last_seen__gte=since, elder__in=_homes(applies, now)
         ).values_list("elder_id", flat=True)
     )
     last = dict(
@@ -147,7 +200,7 @@ def _no_activity(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
 
 def _gas_without_water(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     since = now - dt.timedelta(minutes=rule.minutes)
-    homes = _homes(applies)
+    homes = _homes(applies, now)
     gas = Reading.objects.filter(device__kind=DeviceKind.GAS, value__gt=0, at__gte=since, device__elder__in=homes)
     # Gas in use over the whole span: use readings at its start and its end (meters report every few minutes).
     counts = gas.values("device__elder_id").annotate(n=Count("message_id")).values_list("device__elder_id", "n")
@@ -168,7 +221,7 @@ def _gas_without_water(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
 def _silent(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     since = now - dt.timedelta(hours=rule.hours)
     quiet = Device.objects.filter(
-        Q(last_seen__lt=since) | Q(last_seen__isnull=True, installed_at__lt=since), status=DeviceStatus.ACTIVE, elder__in=_homes(applies)
+        Q(last_seen__lt=since) | Q(last_seen__isnull=True, installed_at__lt=since), status=DeviceStatus.ACTIVE, elder__in=_homes(applies, now)
     )
     found: dict[int, list[str]] = {}
     for elder_id, serial, kind in quiet.values_list("elder_id", "serial", "kind"):
@@ -210,7 +263,7 @@ def baseline_usual(rule: Rule, elder_ids, day: dt.date) -> dict[int, tuple[float
 def _baseline(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     day = timezone.localtime(now).date() - dt.timedelta(days=1)  # judge yesterday, a whole day
     elder_ids = list(
-        Device.objects.filter(kind__in=rule.devices, status=DeviceStatus.ACTIVE, elder__in=_homes(applies))
+        Device.objects.filter(kind__in=rule.devices, status=DeviceStatus.ACTIVE, elder__in=_homes(applies, now))
         .values_list("elder_id", flat=True)
         .distinct()
     )

@@ -45,6 +45,8 @@ class PriorityGroup(models.TextChoices):
     SEVERE_HANDICAP = "severe_handicap", _("重度残疾")
     DISABLED = "disabled", _("失能")
     DEMENTIA = "dementia", _("失智")
+    # 孤寡: no spouse and no children to turn to (seed 004 watches them: “高齡獨居、孤寡等特殊困難老年人”).
+    GUGUA = "gugua", _("孤寡")
 
 
 # Groups derived from the ability assessment (assessments.services.assessment_make_effective):

@@ -91,7 +91,7 @@ def test_work_lists_and_open_assessments(demo):
 def test_named_assessors_are_qualified(demo):
     pairs = set()
     for a in Assessment.objects.filter(status=Status.EFFECTIVE).select_related("assessor", "second_assessor", "reviewer"):
-        assert a.assessor and a.second_assessor and a.assessed_on
+        assert a.assessor and a.second_assessor and a.reviewer and a.assessed_on
         pairs.add((a.assessor.username, a.second_assessor.username))
         for person in (a.assessor, a.second_assessor, a.reviewer):
             services.require_qualified(person, a.standard, a.assessed_on)

@@ -41,8 +41,8 @@ def house(home):
 
 
 def test_the_rules_are_data():
-    applies, rules = load_rules()
-    assert "alone" in applies
+    watch, rules = load_rules()
+    assert "高齡獨居、孤寡等特殊困難老年人" in watch.citation
     assert {r.kind for r in rules} == {"no_activity", "gas_without_water", "silent", "baseline"}
     assert {r.measure for r in rules if r.kind == "baseline"} == {"total", "active_hours"}
     assert RULES["no_water_daytime"].hours == 8
@@ -240,7 +240,59 @@ def test_a_broken_rules_file_names_the_entry(tmp_path, rule, complaint):
     from eldercare.core.datafiles import DataFileError
 
     path = tmp_path / "rules.yaml"
-    path.write_text(f"source: test\napplies_to: [alone]\nrules:\n  - {rule}\n", encoding="utf-8")
+    path.write_text(f"source: test\n{WATCH}rules:\n  - {rule}\n", encoding="utf-8")
     with pytest.raises(DataFileError) as caught:
         load_rules(path)
     assert "rules.yaml" in str(caught.value) and complaint in str(caught.value)
+
+
+WATCH = "watch:\n  citation: test\n  any_of:\n    - {living_status: [alone]}\n"
+
+
+@pytest.mark.parametrize(
+    ("watch", "complaint"),
+    [
+        ("watch:\n  citation: x\n  any_of:\n    - {living_status: [lonely]}\n", "lonely"),
+        ("watch:\n  citation: x\n  any_of:\n    - {groups: [wealthy]}\n", "wealthy"),
+        ("watch:\n  citation: x\n  any_of:\n    - {}\n", "a term needs"),
+        ("watch:\n  any_of:\n    - {groups: [gugua]}\n", "citation"),
+    ],
+)
+def test_a_broken_watch_names_the_entry(tmp_path, watch, complaint):
+    from eldercare.core.datafiles import DataFileError
+
+    path = tmp_path / "rules.yaml"
+    path.write_text(f"source: test\n{watch}rules: []\n", encoding="utf-8")
+    with pytest.raises(DataFileError) as caught:
+        load_rules(path)
+    assert complaint in str(caught.value)
+
+
+def test_the_rules_watch_whom_seed_004_names(city):
+    """“建立高齡獨居、孤寡等特殊困難老年人群體生活數據異常監測預警體系”: the oldest living alone (80 and over),
+    孤寡, and 特困 (the platform's reading of “等特殊困難”); not a younger elder alone, not a couple."""
+    from eldercare.elders.models import ElderGroup, LivingStatus, PriorityGroup
+    from eldercare.tests import builders as testing
+
+    today = timezone.localdate(NOON)
+    eighty = today.replace(year=today.year - 80)
+
+    def person(name, *, birth, living, group=None, since=None):
+        e = testing.elder(residence=city.community, name=name, birth=birth, living_status=living)
+        if group:
+            ElderGroup.objects.create(elder=e, group=group, valid_from=since or dt.date(2020, 1, 1))
+        Device.objects.create(serial=f"WTR-{name}", kind="water", elder=e)  # silent: never heard from
+        return e
+
+    watched = {
+        person("八十整独居", birth=eighty, living=LivingStatus.ALONE),
+        person("孤寡老人", birth=dt.date(1958, 3, 1), living=LivingStatus.WITH_FAMILY, group=PriorityGroup.GUGUA),
+        person("特困老人", birth=dt.date(1960, 3, 1), living=LivingStatus.EMPTY_NEST, group=PriorityGroup.TEKUN),
+    }
+    person("七十九独居", birth=eighty + dt.timedelta(days=1), living=LivingStatus.ALONE)
+    person("高龄空巢", birth=dt.date(1935, 1, 1), living=LivingStatus.EMPTY_NEST)
+    person("低保老人", birth=dt.date(1950, 1, 1), living=LivingStatus.ALONE, group=PriorityGroup.DIBAO)
+    person("孤寡将来", birth=dt.date(1958, 3, 1), living=LivingStatus.WITH_FAMILY, group=PriorityGroup.GUGUA, since=today + dt.timedelta(days=1))
+    Device.objects.update(installed_at=NOON - dt.timedelta(days=3))
+    opened = warnings_sweep(now=NOON)
+    assert {w.elder for w in opened if w.rule == "device_silent"} == watched
