@@ -16,6 +16,7 @@ the reason.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from typing import NamedTuple
 
 import orjson
@@ -46,10 +47,18 @@ class Message(NamedTuple):
     battery: int | None = None
 
 
+class Delivery(enum.StrEnum):
+    """What became of a message: the device is told this in its acknowledgement."""
+
+    STORED = "stored"
+    DUPLICATE = "duplicate"  # seen before: nothing changed
+    REJECTED = "rejected"  # unreadable or from an unknown device; kept as a dead letter where unreadable
+
+
 class Outcome(NamedTuple):
     serial: str
     message_id: str
-    status: str  # stored | duplicate | rejected
+    status: Delivery
     reason: str = ""
     alarm_id: int | None = None
 
@@ -130,12 +139,12 @@ def store(messages: list[Message], *, received_at: dt.datetime | None = None) ->
         if m.kind in ALARM_KINDS:
             outcomes.append(_store_alarm(m, received_at))
         elif m.serial in unknown:
-            outcomes.append(Outcome(m.serial, m.message_id, "rejected", UNKNOWN_DEVICE))
+            outcomes.append(Outcome(m.serial, m.message_id, Delivery.REJECTED, UNKNOWN_DEVICE))
         elif (key := (m.serial, m.at, m.message_id)) in added:
             added.discard(key)  # a second copy in the same batch is a duplicate
-            outcomes.append(Outcome(m.serial, m.message_id, "stored"))
+            outcomes.append(Outcome(m.serial, m.message_id, Delivery.STORED))
         else:
-            outcomes.append(Outcome(m.serial, m.message_id, "duplicate"))
+            outcomes.append(Outcome(m.serial, m.message_id, Delivery.DUPLICATE))
     return outcomes
 
 
@@ -264,7 +273,7 @@ def _store_alarm(m: Message, received_at: dt.datetime) -> Outcome:
         .first()
     )
     if device is None:
-        return Outcome(m.serial, m.message_id, "rejected", UNKNOWN_DEVICE)
+        return Outcome(m.serial, m.message_id, Delivery.REJECTED, UNKNOWN_DEVICE)
     try:
         with transaction.atomic():
             reading = Reading.objects.create(
@@ -281,6 +290,6 @@ def _store_alarm(m: Message, received_at: dt.datetime) -> Outcome:
                 note=f"{device.get_kind_display()} {device.serial}",
             )
     except IntegrityError:
-        return Outcome(m.serial, m.message_id, "duplicate")
+        return Outcome(m.serial, m.message_id, Delivery.DUPLICATE)
     _seen(device.pk, m.at, m.battery)
-    return Outcome(m.serial, m.message_id, "stored", alarm_id=alarm.pk)
+    return Outcome(m.serial, m.message_id, Delivery.STORED, alarm_id=alarm.pk)

@@ -26,7 +26,7 @@ import orjson
 import paho.mqtt.client as mqtt
 from django.db import InterfaceError, OperationalError, connection, connections
 
-from .ingest import Rejected, dead_letter, parse, store
+from .ingest import Delivery, Rejected, dead_letter, parse, store
 
 log = logging.getLogger("eldercare.devices")
 UP = "eldercare/devices/+/up"
@@ -133,9 +133,9 @@ class Consumer:
         dead_letter(msg.topic, msg.payload, reason)
         gateway, serial, msg_id = _gateway(msg.topic), _serial(msg.topic), _msg_id(msg.payload)
         if gateway is not None:
-            client.publish(gateway_ack_topic(gateway), orjson.dumps({"status": "rejected", "reason": reason}), qos=1)
+            client.publish(gateway_ack_topic(gateway), orjson.dumps({"status": Delivery.REJECTED, "reason": reason}), qos=1)
         elif serial and msg_id:
-            client.publish(ack_topic(serial), orjson.dumps({"msg_id": msg_id, "status": "rejected", "reason": reason}), qos=1)
+            client.publish(ack_topic(serial), orjson.dumps({"msg_id": msg_id, "status": Delivery.REJECTED, "reason": reason}), qos=1)
 
     def _handle(self, client, msg) -> None:
         gateway = _gateway(msg.topic)

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .ingest import parse, store
+from .ingest import Delivery, parse, store
 from .models import Device, DeviceKind, DeviceStatus
 
 
@@ -40,7 +40,7 @@ class Simulator:
         self.send = send or self._store
 
     def _store(self, messages: list[dict]) -> int:
-        return sum(o.status == "stored" for o in store(parse(json.dumps(messages).encode())))
+        return sum(o.status == Delivery.STORED for o in store(parse(json.dumps(messages).encode())))
 
     def tick(self, now: dt.datetime | None = None, press_chance: float = 0.0005) -> int:
         """One round: every home's devices report; a quiet home's show no use (zero water, no door)."""

@@ -15,6 +15,8 @@ import datetime as dt
 import unicodedata
 from dataclasses import dataclass
 
+from eldercare.core.errors import Err
+
 WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARS = "10X98765432"  # index: weighted sum mod 11
 
@@ -60,6 +62,11 @@ class InvalidIdNumber(ValueError):
         self.code = code
         self.params = params
         super().__init__(self.MESSAGES[code].format(**params))
+
+    @property
+    def error(self) -> Err:
+        """The message with a stable code (`idnumber.check_digit` …) for pages and the API."""
+        return Err(f"idnumber.{self.code}", str(self))
 
 
 @dataclass(frozen=True)

@@ -71,7 +71,7 @@ def parse_id_for(raw: str, *, birth_date: dt.date | None = None, sex: str | None
     try:
         parsed = idnumber.parse(raw, today=today)
     except idnumber.InvalidIdNumber as exc:
-        raise ValidationError({"id_number": str(exc)}, code=exc.code) from exc
+        raise ValidationError({"id_number": exc.error}) from exc
     if birth_date and birth_date != parsed.birth_date:
         raise ValidationError({"birth_date": errors.ERR_BIRTH_MISMATCH.format(derived=parsed.birth_date.isoformat())})
     if sex and sex != parsed.sex:

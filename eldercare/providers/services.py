@@ -22,7 +22,7 @@ def provider_register(*, actor: User, name: str, credit_code: str, region: Regio
     try:
         code = creditcode.normalise(credit_code)
     except creditcode.InvalidCreditCode as exc:
-        raise ValidationError({"credit_code": str(exc)}) from exc
+        raise ValidationError({"credit_code": exc.error}) from exc
     with set_actor(actor):
         return Provider.objects.create(name=name.strip(), credit_code=code, region=region, licence=licence.strip())
 

@@ -16,6 +16,7 @@ from eldercare.accounts.models import ApiToken
 from eldercare.accounts.roles import Role
 from eldercare.accounts.tests.test_authorization import VISIBLE
 from eldercare.assessments import services
+from eldercare.assessments.errors import AssessorError, EffectiveDateError, RecordError, TransitionError
 from eldercare.assessments.models import Assessment, AssessorQualification, Reason, Status
 from eldercare.tests import builders as testing
 
@@ -315,7 +316,7 @@ def test_list_filters_and_constant_query_count(client, world, planned, personas,
     assert client.get(f"/api/assessments/?region={city.street.code}").json()["total"] == 2
     assert client.get(f"/api/assessments/?elder={world['own'].pk}").json()["items"][0]["id"] == planned["own"].pk
     response = client.get("/api/assessments/?status=done")
-    assert response.status_code == 422 and "未知的评估状态" in response.json()["detail"]["status"][0]
+    assert (response.status_code, response.json()["code"]) == (422, "assessments.status_unknown")
 
     def count():
         with CaptureQueriesContext(connection) as ctx:
@@ -370,7 +371,7 @@ def test_unqualified_assessor_and_second_submission(client, planned, personas, a
     response = submit_own(client, planned)
     assert response.status_code == 422
     assert (
-        "没有有效的" in response.json()["detail"]["__all__"][0] and "no assessor qualification" in response.json()["detail"]["__all__"][0]
+        response.json()["code"] == AssessorError.NOT_QUALIFIED and "no assessor qualification" in response.json()["detail"]["__all__"][0]
     )
     assert snapshot(pk) == before
 
@@ -379,7 +380,7 @@ def test_unqualified_assessor_and_second_submission(client, planned, personas, a
     before = snapshot(pk)
     again = submit_own(client, planned, gbt_answers(90))
     assert again.status_code == 422
-    assert "不能重复提交" in again.json()["detail"]["__all__"][0] and "already submitted" in again.json()["detail"]["__all__"][0]
+    assert again.json()["code"] == TransitionError.ALREADY_SUBMITTED
     assert snapshot(pk) == before
 
 
@@ -395,7 +396,7 @@ def test_partial_save_refuses_bad_scores_and_keeps_what_was_saved(client, planne
 def test_schedule_errors(client, world, planned, personas, city):
     client.force_login(personas[R.CIVIL_STREET])
     response = post(client, "/api/assessments/", {"elder": world["own"].pk, "scheduled_for": "2030-01-01", "reason": "first"})
-    assert response.status_code == 422 and "已有未完成的评估" in response.json()["detail"]["__all__"][0]
+    assert (response.status_code, response.json()["code"]) == (422, RecordError.OPEN_EXISTS)
     elder = testing.elder(residence=city.community, name="新人")
     bad: list[tuple[dict[str, Any], str]] = [
         ({"reason": "whim"}, "未知的评估原因"),
@@ -416,5 +417,5 @@ def test_make_effective_before_assessment_is_422(client, planned, personas, ever
     services.assessment_review(actor=personas[R.COMMUNITY_WORKER], assessment=a)
     client.force_login(personas[R.CIVIL_STREET])
     response = post(client, f"/api/assessments/{a.pk}/make-effective", {"effective_from": (today - dt.timedelta(days=3)).isoformat()})
-    assert response.status_code == 422 and "早于评估日期" in response.json()["detail"]["__all__"][0]
+    assert (response.status_code, response.json()["code"]) == (422, EffectiveDateError.BEFORE_ASSESSMENT)
     assert Assessment.objects.get(pk=a.pk).status == Status.REVIEWED

@@ -43,7 +43,7 @@ def caregiver_register(
     try:
         number = idnumber.parse(id_number).number
     except idnumber.InvalidIdNumber as exc:
-        raise ValidationError({"id_number": str(exc)}) from exc
+        raise ValidationError({"id_number": exc.error}) from exc
     if Caregiver.objects.filter(id_hash=keyed_hash(number)).exists():
         raise ValidationError({"id_number": errors.ERR_DUPLICATE_CAREGIVER})
     unknown = [c for c in categories if c not in category_codes()]
