@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
 from django.http import Http404
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, in_region, require, scope_for
 
@@ -117,7 +118,7 @@ ALARM_STEPS: dict[str, frozenset[str]] = {
 }
 
 
-def alarm_actions(actor, alarm: Alarm) -> frozenset[str]:
+def alarm_actions(actor: User, alarm: Alarm) -> frozenset[str]:
     """The steps to offer the actor on an alarm (its buttons; the console refuses any other, and the
     services check again under the row lock): for those who handle alarms in the alarm's region,
     the steps its status allows."""

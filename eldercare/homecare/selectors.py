@@ -14,6 +14,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 from eldercare.elders.selectors import scoped_elders
@@ -64,7 +65,7 @@ def caregiver_tasks(*, actor, day: dt.date | None = None) -> QuerySet[Order]:
     day = day or timezone.localdate()
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     return (
-        Order.objects.select_related("item", "elder", "elder__residence")
+        Order.objects.select_related("item", "elder", "elder__residence", "caregiver")
         .filter(caregiver__user=actor, window_start__lt=start + dt.timedelta(days=1), window_end__gt=start)
         .exclude(status__in=[OrderStatus.CANCELLED])
         .order_by("window_start")
@@ -88,7 +89,7 @@ def catalogue() -> QuerySet[ServiceItem]:
 # ---------------------------------------------------------------- what a user may do to an order
 
 
-def _dispatches(actor, order: Order) -> bool:
+def _dispatches(actor: User, order: Order) -> bool:
     """`services.orders.may_dispatch` asked as a question."""
     try:
         may_dispatch(actor, order)
@@ -97,7 +98,7 @@ def _dispatches(actor, order: Order) -> bool:
     return True
 
 
-def order_actions(actor, order: Order) -> frozenset[str]:
+def order_actions(actor: User, order: Order) -> frozenset[str]:
     """The steps to offer the actor on an order they can see (its buttons; the console refuses any
     other before calling a service, and each service checks again under the row lock).
 

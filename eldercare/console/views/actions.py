@@ -115,7 +115,7 @@ def perform(
     form = action.form(request.POST, **(form_kwargs or {}))
     if form.is_valid():
         try:
-            result = action.service(actor=request.user, **{record._meta.model_name: record}, **form.cleaned_data)
+            result = action.service(actor=request.user, **{str(record._meta.model_name): record}, **form.cleaned_data)
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
