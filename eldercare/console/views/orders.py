@@ -159,7 +159,7 @@ def _care_page(request, day: dt.date, *, here: str, failed: dict | None = None):
     """The day's tasks, each with the steps the selector offers; `here` is this page's address (the
     steps come back to it); `failed` holds a step's form sent back with errors, shown on its task
     (or above them all when the order is not among the day's)."""
-    tasks = list(selectors.caregiver_tasks(actor=request.user, day=day).select_related("caregiver"))
+    tasks = list(selectors.caregiver_tasks(actor=request.user, day=day))
     for task in tasks:
         task.actions = selectors.order_actions(request.user, task)
     if failed is not None:
