@@ -14,11 +14,13 @@ from eldercare.devices.models import Responder
 from ..forms_alarms import AlarmDispatchForm, AlarmResolveForm
 from .actions import Action, NoInput, perform, stale, table
 
+BOARD_ROWS, WARNING_ROWS = 100, 50  # the first page; the live board then asks the API
+
 
 @login_required
 @never_cache
 def alarm_board(request):
-    context = {"alarms": selectors.alarm_board(request.user), "warnings": selectors.open_warnings(request.user, limit=50)}
+    context = {"alarms": selectors.alarm_board(request.user)[:BOARD_ROWS], "warnings": selectors.open_warnings(request.user)[:WARNING_ROWS]}
     return render(request, "console/alarm_board.html", context)
 
 
