@@ -33,6 +33,7 @@ ROUTERS = {
     "/regions": "eldercare.accounts.api.regions_router",
     "/elders": "eldercare.elders.api.router",
     "/assessments": "eldercare.assessments.api.router",
+    "/facilities": "eldercare.facilities.api.router",
     "/entitlements": "eldercare.entitlements.api.router",
     "/providers": "eldercare.providers.api.router",
     "/services": "eldercare.homecare.api.router",

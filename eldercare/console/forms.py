@@ -26,6 +26,7 @@ from eldercare.elders.models import (
 )
 from eldercare.elders.selectors import ElderFilters
 from eldercare.facilities import selectors as facility_selectors
+from eldercare.facilities.models import Institution, Stay, StayKind
 from eldercare.regions.models import CODE_LENGTH, Region
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -143,9 +144,6 @@ class ElderForm(forms.Form):
     )
     phone = forms.CharField(label=_("Phone"), max_length=20, required=False, widget=forms.TextInput(attrs={"inputmode": "tel"}))
     living_status = forms.ChoiceField(label=_("Living status"), choices=LivingStatus.choices, initial=LivingStatus.WITH_FAMILY)
-    institution = forms.ModelChoiceField(
-        label=_("Care institution"), queryset=None, required=False, help_text=_("Only for elders living in an institution.")
-    )
     latitude = forms.DecimalField(label=_("Latitude"), required=False, max_digits=9, decimal_places=6)
     longitude = forms.DecimalField(label=_("Longitude"), required=False, max_digits=9, decimal_places=6)
     notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
@@ -168,7 +166,6 @@ class ElderForm(forms.Form):
         else:
             self.fields["residence"].validators.append(code_validator)
             self.fields["residence"].help_text = _("The 12-digit code of the community.")
-        self.fields["institution"].queryset = facility_selectors.institutions_in_scope(actor=actor)
 
     def clean_residence(self) -> Region:
         return _region(self.cleaned_data["residence"])
@@ -194,7 +191,6 @@ class ElderForm(forms.Form):
             "hukou_region": elder.hukou_region_id or "",
             "phone": elder.phone,
             "living_status": elder.living_status,
-            "institution": elder.institution_id,
             "latitude": elder.latitude,
             "longitude": elder.longitude,
             "notes": elder.notes,
@@ -247,6 +243,31 @@ class StatusForm(forms.Form):
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("initial", {"on": timezone.localdate()})
         super().__init__(*args, prefix="status", **kwargs)
+
+
+class StayForm(forms.Form):
+    """A stay in a facility: living in an institution (long-term) or a respite stay."""
+
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Institution.objects.none())
+    kind = forms.ChoiceField(label=_("Kind of stay"), choices=StayKind.choices, initial=StayKind.LONG_TERM)
+    start = forms.DateField(label=_("First day"), widget=DateInput)
+    end = forms.DateField(label=_("Last day"), widget=DateInput, required=False, help_text=_("Empty while the stay goes on."))
+
+    def __init__(self, *args, actor, **kwargs):
+        kwargs.setdefault("initial", {"start": timezone.localdate()})
+        super().__init__(*args, prefix="stay", **kwargs)
+        self.fields["facility"].queryset = facility_selectors.institutions_in_scope(actor=actor)  # type: ignore[attr-defined]  # a ModelChoiceField
+
+
+class StayEndForm(forms.Form):
+    stay = forms.ModelChoiceField(label=_("Stay"), queryset=Stay.objects.none())
+    end = forms.DateField(label=_("Last day"), widget=DateInput)
+
+    def __init__(self, *args, actor, elder, **kwargs):
+        kwargs.setdefault("initial", {"end": timezone.localdate()})
+        super().__init__(*args, prefix="stay_end", **kwargs)
+        open_stays = facility_selectors.elder_stays(actor=actor, elder=elder).filter(end__isnull=True)
+        self.fields["stay"].queryset = open_stays  # type: ignore[attr-defined]  # a ModelChoiceField
 
 
 # ---------------------------------------------------------------- import

@@ -9,6 +9,7 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from typing import cast
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -130,7 +131,7 @@ def contact_chains(alarms: Iterable[Alarm]) -> dict[int, list[str]]:
     codes = {a.region_id for a in alarms} | {_street_of(a.region_id) for a in alarms}
     workers: dict[str, list[str]] = defaultdict(list)
     for w in User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True, region_id__in=codes).order_by("pk"):
-        workers[w.region_id].append(f"{w.display_name or w.username}（社区工作者）")
+        workers[cast(str, w.region_id)].append(f"{w.display_name or w.username}（社区工作者）")  # not None: region_id__in above
     return {a.pk: contacts[a.elder_id] + workers[a.region_id] + workers[_street_of(a.region_id)] for a in alarms}
 
 

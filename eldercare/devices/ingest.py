@@ -22,7 +22,7 @@ from typing import NamedTuple
 import orjson
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import Case, DateTimeField, Q, Value, When
+from django.db.models import Case, DateTimeField, Expression, Q, Value, When
 from django.db.models.functions import Coalesce, Greatest
 from django.utils import timezone
 
@@ -211,7 +211,14 @@ def _store_plain_postgres(plain: list[Message], received_at: dt.datetime) -> tup
             for m in plain:
                 copy.write_row(m[:2] + (m.kind, m.value, m.at, m.battery))
         sql = _STORE_BATCH.format(device=qn(Device._meta.db_table), reading=qn(Reading._meta.db_table))
-        cursor.execute(sql, {"removed": DeviceStatus.REMOVED, "received_at": received_at, "step": _last_seen_step()})
+        cursor.execute(
+            sql,
+            {
+                "removed": DeviceStatus.REMOVED,
+                "received_at": received_at,
+                "step": _last_seen_step(),  # type: ignore[dict-item]  # stubs' SQL params omit timedelta; psycopg sends an interval
+            },
+        )
         rows = cursor.fetchall()
     unknown = {serial for serial, at, _ in rows if at is None}
     return unknown, {row for row in rows if row[1] is not None}
@@ -255,7 +262,7 @@ def _seen(device_id: int, at: dt.datetime, battery: int | None) -> None:
     level of a message no older than last seen."""
     moment = Value(at, DateTimeField())
     stale = Q(last_seen__isnull=True) | Q(last_seen__lte=at - _last_seen_step())
-    fields = {"last_seen": Greatest(Coalesce("last_seen", moment), moment)}
+    fields: dict[str, Expression] = {"last_seen": Greatest(Coalesce("last_seen", moment), moment)}
     if battery is not None:
         newer = Q(last_seen__isnull=True) | Q(last_seen__lte=at)
         stale |= newer & (~Q(battery=battery) | Q(battery__isnull=True))

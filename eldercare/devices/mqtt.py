@@ -21,6 +21,7 @@ import logging
 import threading
 import time
 import uuid
+from typing import Any
 
 import orjson
 import paho.mqtt.client as mqtt
@@ -104,7 +105,7 @@ class Consumer:
             except (OperationalError, InterfaceError) as exc:
                 connection.close()
                 if attempt >= RETRY_BEFORE_BLAME and _database_answers():
-                    fault = exc  # the database is there, yet this message keeps failing: it is the message
+                    fault: Exception = exc  # the database is there, yet this message keeps failing: it is the message
                 else:
                     log.warning(
                         "database unavailable; message on %s kept unacknowledged, retrying in %.1f s", msg.topic, pause, exc_info=True
@@ -150,10 +151,10 @@ class Consumer:
             client.publish(gateway_ack_topic(gateway), orjson.dumps(body), qos=1)
             return
         for outcome in outcomes:
-            body = {"msg_id": outcome.message_id, "status": outcome.status}
+            ack = {"msg_id": outcome.message_id, "status": outcome.status}
             if outcome.reason:
-                body["reason"] = outcome.reason
-            client.publish(ack_topic(outcome.serial), orjson.dumps(body), qos=1)
+                ack["reason"] = outcome.reason
+            client.publish(ack_topic(outcome.serial), orjson.dumps(ack), qos=1)
 
     def _connect(self) -> None:
         if self.share:
@@ -210,7 +211,7 @@ class DeviceClient:
 
     def __init__(self, serial: str, host: str = "127.0.0.1", port: int = 1883, retry_seconds: float = 1.0):
         self.serial, self.host, self.port, self.retry_seconds = serial, host, port, retry_seconds
-        self.acks: dict[str, dict] = {}
+        self.acks: dict[str | None, dict[str, Any]] = {}  # by msg_id; an ack without one (None) is kept too
         self._arrived = threading.Condition()
         self.client = mqtt.Client(mqtt.CallbackAPIVersion.VERSION2, client_id=f"dev-{serial}-{uuid.uuid4().hex[:6]}")
         self.client.on_connect = lambda c, u, f, rc, p: c.subscribe(ack_topic(serial), qos=1)
@@ -235,7 +236,7 @@ class DeviceClient:
         self.client.disconnect()
         self.client.loop_stop()
 
-    def send(self, message: dict | bytes, *, msg_id: str | None = None, timeout: float = 30.0) -> dict | None:
+    def send(self, message: dict | bytes, *, msg_id: str | None = None, timeout: float = 30.0) -> dict[str, Any] | None:
         """Publish and repeat every `retry_seconds` until acknowledged; the acknowledgement, or None."""
         payload = message if isinstance(message, bytes) else orjson.dumps(message)
         msg_id = msg_id or (message.get("msg_id") if isinstance(message, dict) else None)

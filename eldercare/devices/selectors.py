@@ -9,6 +9,7 @@ from django.http import Http404
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, in_region, require, scope_for
+from eldercare.elders.models import Contact
 
 from .models import Alarm, AlarmStatus, BedRecord, Device, EarlyWarning, HomeCareBed, Reading, WarningStatus
 
@@ -17,7 +18,7 @@ ERR_BED_NOT_FOUND = "未找到该床位 / no such home care bed"
 OPEN = (AlarmStatus.RAISED, AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED)
 
 
-def alarms_visible(actor) -> QuerySet[Alarm]:
+def alarms_visible(actor: User) -> QuerySet[Alarm]:
     require(actor, Cap.VIEW_ALARMS)
     return Alarm.objects.select_related("elder", "elder__residence", "device", "acknowledged_by").filter(
         scope_for(actor).q(region_field="region_id")
@@ -28,7 +29,7 @@ def alarms_visible(actor) -> QuerySet[Alarm]:
 BOARD_DEFERRED = ("elder__id_number", "elder__phone")
 
 
-def alarm_board(actor) -> QuerySet[Alarm]:
+def alarm_board(actor: User) -> QuerySet[Alarm]:
     """Open alarms, unanswered first, oldest first within each status."""
     order = Case(*(When(status=s, then=Value(i)) for i, s in enumerate(OPEN)), output_field=IntegerField())
     return (
@@ -36,14 +37,14 @@ def alarm_board(actor) -> QuerySet[Alarm]:
     )
 
 
-def alarm_get(*, actor, pk: int) -> Alarm:
+def alarm_get(*, actor: User, pk: int) -> Alarm:
     alarm = alarms_visible(actor).filter(pk=pk).first()
     if alarm is None:
         raise Http404(ERR_ALARM_NOT_FOUND)
     return alarm
 
 
-def elder_devices(*, actor, elder_id: int) -> QuerySet[Device]:
+def elder_devices(*, actor: User, elder_id: int) -> QuerySet[Device]:
     require(actor, Cap.VIEW_ALARMS)
     return (
         Device.objects.filter(elder_id=elder_id).filter(scope_for(actor).q(region_field="elder__residence_id")).order_by("kind", "serial")
@@ -56,7 +57,7 @@ def last_readings(device_ids: list[int]) -> dict[int, Reading]:
     return {pk: r for pk, r in found.items() if r is not None}
 
 
-def open_warnings(actor) -> QuerySet[EarlyWarning]:
+def open_warnings(actor: User) -> QuerySet[EarlyWarning]:
     """Open early warnings of the region, newest first: visits to pay, and the alarms they raised."""
     require(actor, Cap.VIEW_ALARMS)
     return (
@@ -67,7 +68,7 @@ def open_warnings(actor) -> QuerySet[EarlyWarning]:
     )
 
 
-def warning_get(*, actor, pk: int):
+def warning_get(*, actor: User, pk: int) -> EarlyWarning:
     from .models import EarlyWarning
 
     require(actor, Cap.VIEW_ALARMS)
@@ -77,18 +78,16 @@ def warning_get(*, actor, pk: int):
     return found
 
 
-def alarm_context(alarm: Alarm) -> tuple[list, list[tuple[Device, Reading | None]]]:
+def alarm_context(alarm: Alarm) -> tuple[list[Contact], list[tuple[Device, Reading | None]]]:
     """What an operator needs at a glance: the emergency contacts in calling order, and each of the
     home's devices with its newest reading."""
-    from eldercare.elders.models import Contact
-
     contacts = list(Contact.objects.filter(elder_id=alarm.elder_id, is_emergency=True).order_by("priority", "pk"))
     devices = list(Device.objects.filter(elder_id=alarm.elder_id).order_by("kind", "serial"))
     latest = last_readings([d.pk for d in devices])
     return contacts, [(d, latest.get(d.pk)) for d in devices]
 
 
-def beds_visible(actor) -> QuerySet[HomeCareBed]:
+def beds_visible(actor: User) -> QuerySet[HomeCareBed]:
     """Home care beds: the region's for its staff, a provider's own for its admins. Each with the
     date of its last inspection (oldest first: the beds most in need of one lead)."""
     beds = HomeCareBed.objects.select_related("elder", "elder__residence", "provider").annotate(
@@ -102,11 +101,11 @@ def beds_visible(actor) -> QuerySet[HomeCareBed]:
     raise PermissionDenied
 
 
-def bed_list(actor) -> QuerySet[HomeCareBed]:
+def bed_list(actor: User) -> QuerySet[HomeCareBed]:
     return beds_visible(actor).order_by(F("last_inspection").asc(nulls_first=True), "contract_number")
 
 
-def bed_get(*, actor, pk: int) -> HomeCareBed:
+def bed_get(*, actor: User, pk: int) -> HomeCareBed:
     bed = beds_visible(actor).filter(pk=pk).first()
     if bed is None:
         raise Http404(ERR_BED_NOT_FOUND)

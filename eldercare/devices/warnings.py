@@ -286,7 +286,7 @@ def _baseline(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     return found
 
 
-def _open_visits(rule: Rule, caught: dict[int, str], residence: dict[int, int], now: dt.datetime) -> list[EarlyWarning]:
+def _open_visits(rule: Rule, caught: dict[int, str], residence: dict[int, str], now: dt.datetime) -> list[EarlyWarning]:
     """Visit warnings in one insert (a first sweep over newly installed devices may open thousands).
     A warning another sweep opened meanwhile is skipped by the one-open constraint."""
     before = EarlyWarning.objects.aggregate(m=Max("pk"))["m"] or 0

@@ -73,7 +73,6 @@ class ElderDetailOut(ElderRowOut):
     longitude: Decimal | None
     hukou_region: str | None
     hukou_region_name: str | None
-    institution: str | None
     status_date: dt.date | None
     notes: str
     can_reveal_id: bool

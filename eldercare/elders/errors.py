@@ -14,7 +14,6 @@ ERR_FROM_ASSESSMENT = (
 )
 ERR_LEVEL_ONLY_DISABILITY = Err("elders.level_only_disability", "只有失能身份可以注明程度 / only disability has a level")
 ERR_DATES_ORDER = Err("elders.dates_order", "失效日期不能早于生效日期 / the end date is before the start date")
-ERR_INSTITUTION_NEEDED = Err("elders.institution_needed", "入住养老机构的老人须选择机构 / choose the institution the elder lives in")
 ERR_PHONE = Err("elders.phone", "电话号码格式不正确 / the phone number is not valid")
 ERR_NOT_FOUND = Err("elders.not_found", "未找到该老人档案 / no such elder")
 ERR_UNKNOWN_FIELD = Err("elders.unknown_field", "不能修改的字段：{fields} / these fields cannot be changed: {fields}")

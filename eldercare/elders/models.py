@@ -95,9 +95,6 @@ class Elder(models.Model):
     household = models.ForeignKey(
         Household, verbose_name=_("家庭"), on_delete=models.SET_NULL, null=True, blank=True, related_name="members"
     )
-    institution = models.ForeignKey(
-        "facilities.Institution", verbose_name=_("入住机构"), on_delete=models.SET_NULL, null=True, blank=True, related_name="residents"
-    )
     phone = EncryptedTextField(_("联系电话"), blank=True, default="")
     phone_masked = models.CharField(_("联系电话（脱敏）"), max_length=20, blank=True, default="", editable=False)
     address = models.CharField(_("居住地址"), max_length=200, blank=True, default="")

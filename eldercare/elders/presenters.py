@@ -48,7 +48,6 @@ def elder_detail(actor, elder: Elder, today=None) -> dict:
             "longitude": elder.longitude,
             "hukou_region": elder.hukou_region_id,
             "hukou_region_name": elder.hukou_region.name if elder.hukou_region is not None else None,
-            "institution": elder.institution.name if elder.institution is not None else None,
             "status_date": elder.status_date,
             "notes": elder.notes if has_cap(actor, Cap.VIEW_HEALTH) else "",
             "can_reveal_id": has_cap(actor, Cap.REVEAL_ID),

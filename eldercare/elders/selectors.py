@@ -104,7 +104,7 @@ def elder_get(*, actor: User, pk: int) -> Elder:
     try:
         return (
             scoped_elders(actor)
-            .select_related("residence", "hukou_region", "household", "institution", "user")
+            .select_related("residence", "hukou_region", "household", "user")
             .prefetch_related(Prefetch("contacts", queryset=Contact.objects.order_by("priority", "id")))
             .get(pk=pk)
         )

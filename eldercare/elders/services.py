@@ -23,13 +23,13 @@ from . import errors, idnumber
 from .models import ASSESSED_GROUPS, Consent, Contact, DisabilityLevel, Elder, ElderGroup, LivingStatus, PriorityGroup, age_on
 
 ELDER_MIN_AGE = 60  # 《老年人权益保障法》第二条: 老年人是指六十周岁以上的公民
-CLEAN_EXCLUDE = ["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "institution", "residence"]
+CLEAN_EXCLUDE = ["id_hash", "id_masked", "phone_masked", "user", "household", "hukou_region", "residence"]
 PHONE_RE = re.compile(r"^(1[3-9]\d{9}|0\d{2,3}-?\d{7,8})$")
 
 # Fields a registry editor may change after creation (the ID number is fixed: a
 # wrong one means a wrong person, so the record is closed and a new one made).
 EDITABLE_FIELDS = frozenset(
-    {"name", "hukou_region", "residence", "household", "institution", "phone", "address", "latitude", "longitude", "living_status", "notes"}
+    {"name", "hukou_region", "residence", "household", "phone", "address", "latitude", "longitude", "living_status", "notes"}
 )
 
 
@@ -91,7 +91,6 @@ def build_elder(
     sex: str | None = None,
     phone: str = "",
     living_status: str = LivingStatus.WITH_FAMILY,
-    institution: Any = None,  # a facilities.Institution, which elders may not import (it sits below facilities)
     **fields: Any,
 ) -> Elder:
     """Validate and build an unsaved Elder (shared by single create and bulk import)."""
@@ -101,8 +100,6 @@ def build_elder(
     name = (name or "").strip()
     if not name:
         raise ValidationError({"name": "姓名不能为空 / the name is required"})
-    if living_status == LivingStatus.IN_INSTITUTION and institution is None:
-        raise ValidationError({"institution": errors.ERR_INSTITUTION_NEEDED})
     elder = Elder(
         name=name,
         id_number=parsed.number,
@@ -114,7 +111,6 @@ def build_elder(
         phone=phone,
         phone_masked=mask_phone(phone) if phone else "",
         living_status=living_status,
-        institution=institution,
         **fields,
     )
     _clean(elder)
@@ -152,8 +148,6 @@ def elder_update(*, actor: User, elder: Elder, **changes: Any) -> Elder:
         elder.phone_masked = mask_phone(changes["phone"]) if changes["phone"] else ""
     for field, value in changes.items():
         setattr(elder, field, value)
-    if elder.living_status == LivingStatus.IN_INSTITUTION and elder.institution_id is None:
-        raise ValidationError({"institution": errors.ERR_INSTITUTION_NEEDED})
     _clean(elder)
     with set_actor(actor):
         elder.save()

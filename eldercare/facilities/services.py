@@ -1,4 +1,8 @@
-"""Writes of facilities: stays of elders in institutions and home-care facilities."""
+"""Writes of facilities: stays of elders in institutions and home-care facilities.
+
+A long-term stay is the one record of where an elder in an institution lives (the registry keeps no
+institution of its own): recording one that has begun and is open moves the elder's living status to
+入住养老机构 in the same transaction."""
 
 from __future__ import annotations
 
@@ -8,11 +12,12 @@ from auditlog.context import set_actor
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
+from django.utils import timezone
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_elder
-from eldercare.elders.models import Elder
+from eldercare.elders.models import Elder, LivingStatus
 
 from . import errors
 from .models import STAY_FACILITIES, Institution, Stay, StayKind
@@ -40,14 +45,28 @@ def stay_record(*, actor: User, elder: Elder, facility: Institution, kind: str, 
         raise ValidationError({"end": errors.ERR_STAY_DATES})
     Elder.objects.select_for_update().filter(pk=elder.pk).first()  # serialise stays of one elder
     _check_overlap(elder, start, end)
+    today = timezone.localdate()
     with set_actor(actor):
-        return Stay.objects.create(elder=elder, facility=facility, kind=kind, start=start, end=end)
+        stay = Stay.objects.create(elder=elder, facility=facility, kind=kind, start=start, end=end)
+        if (
+            kind == StayKind.LONG_TERM
+            and start <= today
+            and (end is None or end >= today)
+            and elder.living_status != LivingStatus.IN_INSTITUTION
+        ):
+            elder.living_status = LivingStatus.IN_INSTITUTION
+            elder.save(update_fields=["living_status", "updated_at"])
+    return stay
 
 
 @transaction.atomic
-def stay_end(*, actor: User, stay: Stay, end: dt.date) -> Stay:
+def stay_end(*, actor: User, stay: Stay, end: dt.date, elder: Elder | None = None) -> Stay:
+    """The last day of a stay. (Where the elder lives next is the registry's to record: the living
+    status is left to the officer who knows.)"""
     require(actor, Cap.EDIT_ELDERS)
     require_elder(actor, stay.elder)
+    if elder is not None and stay.elder_id != elder.pk:
+        raise ValidationError({"stay": errors.ERR_STAY_NOT_THEIRS})
     if stay.end is not None:
         raise ValidationError({"end": errors.ERR_STAY_ENDED.format(end=stay.end)})
     if end < stay.start:

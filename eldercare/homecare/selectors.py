@@ -27,7 +27,7 @@ from .services.orders import TRANSITIONS, may_dispatch
 ERR_ORDER_NOT_FOUND = "未找到该工单 / no such order"
 
 
-def orders_visible(actor) -> QuerySet[Order]:
+def orders_visible(actor: User) -> QuerySet[Order]:
     require(actor, Cap.VIEW_ORDERS)
     scope = scope_for(actor)
     orders = Order.objects.select_related("item", "elder", "caregiver", "provider")
@@ -42,14 +42,14 @@ def orders_visible(actor) -> QuerySet[Order]:
     return orders.none()
 
 
-def order_get(*, actor, pk: int) -> Order:
+def order_get(*, actor: User, pk: int) -> Order:
     order = orders_visible(actor).filter(pk=pk).first()
     if order is None:
         raise Http404(ERR_ORDER_NOT_FOUND)
     return order
 
 
-def order_list(*, actor, status: str | None = None, region: str | None = None) -> QuerySet[Order]:
+def order_list(*, actor: User, status: str | None = None, region: str | None = None) -> QuerySet[Order]:
     orders = orders_visible(actor)
     if status:
         orders = orders.filter(status=status)
@@ -59,7 +59,7 @@ def order_list(*, actor, status: str | None = None, region: str | None = None) -
     return orders.order_by("-window_start", "-pk")
 
 
-def caregiver_tasks(*, actor, day: dt.date | None = None) -> QuerySet[Order]:
+def caregiver_tasks(*, actor: User, day: dt.date | None = None) -> QuerySet[Order]:
     """A caregiver's tasks of a day (today by default), in time order, cancelled ones left out."""
     require(actor, Cap.SERVE)
     day = day or timezone.localdate()
@@ -72,7 +72,7 @@ def caregiver_tasks(*, actor, day: dt.date | None = None) -> QuerySet[Order]:
     )
 
 
-def flags_visible(actor) -> QuerySet[FraudFlag]:
+def flags_visible(actor: User) -> QuerySet[FraudFlag]:
     """Fraud flags for supervisors: the officers of the region the orders are in."""
     require(actor, Cap.VIEW_ELDERS)
     require(actor, Cap.VIEW_ORDERS)

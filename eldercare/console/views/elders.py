@@ -21,8 +21,10 @@ from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
 from eldercare.elders import excel, presenters, services
 from eldercare.elders import selectors as elder_selectors
+from eldercare.facilities import selectors as facility_selectors
+from eldercare.facilities import services as facility_services
 
-from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, add_service_errors
+from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, StayEndForm, StayForm, add_service_errors
 from .actions import Action, perform, table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -95,6 +97,8 @@ def _detail_context(request, elder, **overrides) -> dict:
         "detail": presenters.elder_detail(actor, elder),
         "consents": elder_selectors.elder_consents(actor=actor, elder=elder),
         "audit": elder_selectors.elder_audit_page(actor=actor, elder=elder),
+        "stays": list(facility_selectors.elder_stays(actor=actor, elder=elder)[:20]),
+        "institution": facility_selectors.current_institution(actor=actor, elder=elder),
         "can_edit": can_edit,
     }
     if can_edit:
@@ -103,6 +107,8 @@ def _detail_context(request, elder, **overrides) -> dict:
             contact_form=ContactForm(),
             consent_form=ConsentForm(),
             status_form=StatusForm(initial={"status": elder.status, "on": timezone.localdate()}),
+            stay_form=StayForm(actor=actor),
+            stay_end_form=StayEndForm(actor=actor, elder=elder),
         )
     context.update(overrides)
     return context
@@ -131,14 +137,19 @@ ELDER_ACTIONS = table(
     Action("contact", ContactForm, services.contact_add, _("The contact has been added.")),
     Action("consent", ConsentForm, services.consent_record, _("The consent has been recorded.")),
     Action("status", StatusForm, services.elder_set_status, _("The record status has been changed.")),
+    Action("stay", StayForm, facility_services.stay_record, _("The stay has been recorded.")),
+    Action("stay_end", StayEndForm, facility_services.stay_end, _("The stay has ended.")),
 )
 
 
-def _record_action(request, pk: int, name: str, *, anchor: str, **form_kwargs):
+def _record_action(request, pk: int, name: str, *, anchor: str, with_elder: bool = False, **form_kwargs):
     """One of the small forms on the record page (`views.actions`): saved, back to the record at
-    `anchor`; refused input, the record again with the form open and its errors."""
+    `anchor`; refused input, the record again with the form open and its errors. `with_elder`: the
+    form offers choices of the elder's own (their open stays)."""
     actor = request.user
     elder = elder_selectors.elder_get_with_groups(actor=actor, pk=pk)
+    if with_elder:
+        form_kwargs["elder"] = elder
 
     def page(action, form):
         key = f"{action.name}_form"
@@ -178,3 +189,15 @@ def elder_consent_add(request, pk: int):
 @never_cache
 def elder_status(request, pk: int):
     return _record_action(request, pk, "status", anchor="record")
+
+
+@login_required
+@never_cache
+def elder_stay_add(request, pk: int):
+    return _record_action(request, pk, "stay", anchor="stays", actor=request.user)
+
+
+@login_required
+@never_cache
+def elder_stay_end(request, pk: int):
+    return _record_action(request, pk, "stay_end", anchor="stays", actor=request.user, with_elder=True)

@@ -215,7 +215,6 @@ class People:
                 "hukou_region_id": hukou.code,
                 "residence_id": community.code,
                 "household_id": home.household_id,
-                "institution_id": home.institution["id"] if home.institution else None,
                 "phone": phone,
                 "phone_masked": mask_phone(phone),
                 "address": home.address,

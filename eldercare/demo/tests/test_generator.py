@@ -42,8 +42,9 @@ def digest() -> str:
     elders = sorted(Elder.objects.values_list("name", "id_hash", "residence_id", "birth_date", "sex", "living_status", "status", "address"))
     for row in elders:
         h.update(repr(row).encode())
-    for e in Elder.objects.order_by("id_hash").prefetch_related("contacts", "groups"):
-        h.update(f"{e.phone}|{e.latitude}|{e.longitude}|{e.hukou_region_id}|{e.institution.name if e.institution else ''}".encode())
+    for e in Elder.objects.order_by("id_hash").prefetch_related("contacts", "groups", "stays__facility"):
+        stays = sorted((s.facility.name, s.kind, s.start, s.end) for s in e.stays.all())
+        h.update(f"{e.phone}|{e.latitude}|{e.longitude}|{e.hukou_region_id}|{stays}".encode())
         h.update(repr(sorted((c.name, c.relation, c.phone, c.is_guardian, c.is_emergency, c.priority) for c in e.contacts.all())).encode())
         h.update(repr(sorted((g.group, g.level, g.valid_from, g.valid_to, g.source) for g in e.groups.all())).encode())
     h.update(repr(sorted(Region.objects.values_list("code", "name", "level", "parent_id", "is_main_urban", "is_rural"))).encode())
@@ -116,14 +117,18 @@ def test_regions_valid_and_elders_in_communities(demo):
 
     assert set(Elder.objects.values_list("residence__level", flat=True)) == {Level.COMMUNITY}
     assert set(Elder.objects.values_list("hukou_region__level", flat=True)) == {Level.COMMUNITY}
-    for e in Elder.objects.select_related("household", "institution").exclude(household=None):
+    for e in Elder.objects.select_related("household").exclude(household=None):
         assert e.household is not None and e.household.community_id == e.residence_id
-        assert e.institution_id is None
-    for e in Elder.objects.select_related("institution").filter(living_status=LivingStatus.IN_INSTITUTION):
+        assert not e.stays.exists()
+    # Where an elder in an institution lives is their long-term stay (the registry keeps no second copy).
+    in_institution = Elder.objects.filter(living_status=LivingStatus.IN_INSTITUTION)
+    for e in in_institution.prefetch_related("stays__facility"):
         assert e.household_id is None
-        assert e.institution is not None and e.institution.community_id[:6] == e.residence_id[:6]
+        (stay,) = [s for s in e.stays.all() if s.kind == "long_term"]
+        assert stay.facility.community_id[:6] == e.residence_id[:6]
+        assert (stay.end is None) == (e.status == "active")
     for inst in Institution.objects.all():
-        assert inst.residents.count() <= inst.beds
+        assert inst.stays.filter(end__isnull=True).count() <= inst.beds
         assert inst.nursing_beds <= inst.beds
 
 

@@ -35,6 +35,7 @@ def test_raised_acknowledged_dispatched_resolved(alarm, personas):
     alarm_dispatch(actor=operator, alarm=alarm, responder="family", name="王小明")
     done = alarm_resolve(actor=operator, alarm=alarm, outcome="家属已到，老人无碍")
     assert done.status == "resolved"
+    assert done.acknowledged_at and done.dispatched_at and done.resolved_at
     assert done.received_at <= done.acknowledged_at <= done.dispatched_at <= done.resolved_at
     assert [e.what for e in done.events.order_by("pk")] == ["raised", "acknowledged", "dispatched", "resolved"]
     with pytest.raises(ValidationError):

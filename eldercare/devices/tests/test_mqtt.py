@@ -11,6 +11,7 @@ import socket
 import subprocess
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import connection, connections
@@ -105,6 +106,13 @@ def _store_fails_on(message_id: str, error: Exception, monkeypatch) -> list[str]
     return tries
 
 
+def _ack(device: DeviceClient, message: dict[str, Any] | bytes, **kwargs: Any) -> dict[str, Any]:
+    """The platform's acknowledgement of a message the device sends; none in time fails the test."""
+    ack = device.send(message, **kwargs)
+    assert ack is not None, "no acknowledgement in time"
+    return ack
+
+
 def _device(broker, serial: str) -> DeviceClient:
     device = DeviceClient(serial, "127.0.0.1", broker.port, retry_seconds=0.5).start()
     _wait(lambda: device.client.is_connected())
@@ -116,12 +124,12 @@ def test_duplicates_late_messages_and_bad_payloads(home, broker, consumer):
     button, water = _device(broker, "BTN-0001"), _device(broker, "WTR-0001")
     try:
         press = msg("m1")
-        assert button.send(press)["status"] == "stored"
+        assert _ack(button, press)["status"] == "stored"
         button.acks.clear()
-        assert button.send(press)["status"] == "duplicate"  # a retry the device made after a lost ack
-        assert water.send(msg("w2", "water", minutes_ago=1, value=5.0))["status"] == "stored"
-        assert water.send(msg("w1", "water", minutes_ago=90, value=1.0))["status"] == "stored"  # late
-        bad = water.send(b'{"msg_id": "w3", "kind": "teleport", "ts": 0}', msg_id="w3")
+        assert _ack(button, press)["status"] == "duplicate"  # a retry the device made after a lost ack
+        assert _ack(water, msg("w2", "water", minutes_ago=1, value=5.0))["status"] == "stored"
+        assert _ack(water, msg("w1", "water", minutes_ago=90, value=1.0))["status"] == "stored"  # late
+        bad = _ack(water, b'{"msg_id": "w3", "kind": "teleport", "ts": 0}', msg_id="w3")
         assert bad["status"] == "rejected" and "kind" in bad["reason"]
         water.client.publish("eldercare/devices/WTR-0001/up", b"\x00garbage", qos=1)  # no msg_id: no ack, a dead letter
         _wait(lambda: DeadLetter.objects.count() == 2)
@@ -175,8 +183,9 @@ def test_consumer_restart_loses_nothing(home, broker):
     finally:
         water.stop()
         consumer.stop()
-    assert sorted(Reading.objects.values_list("value", flat=True)) == [float(i) for i in range(20)]
-    assert timezone.now() - Device.objects.get(serial="WTR-0001").last_seen < dt.timedelta(minutes=5)
+    assert list(Reading.objects.order_by("value").values_list("value", flat=True)) == [float(i) for i in range(20)]
+    last_seen = Device.objects.get(serial="WTR-0001").last_seen
+    assert last_seen is not None and timezone.now() - last_seen < dt.timedelta(minutes=5)
     connections.close_all()
 
 
@@ -208,7 +217,7 @@ def test_a_lost_database_connection_is_retried_not_dropped(home, broker, consume
     # alarm fails on the dead connection, is tried again on a new one, and is stored and acknowledged.
     button = _device(broker, "BTN-0001")
     try:
-        assert button.send(msg("before"))["status"] == "stored"
+        assert _ack(button, msg("before"))["status"] == "stored"
         with connection.cursor() as cursor:
             cursor.execute(
                 "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
@@ -228,8 +237,8 @@ def test_a_message_that_makes_the_platform_fail_is_kept(home, broker, consumer, 
     _store_fails_on("poison", ValueError("a bug"), monkeypatch)
     button = _device(broker, "BTN-0001")
     try:
-        reply = button.send(msg("poison"), timeout=10)
-        assert button.send(msg("next"), timeout=10)["status"] == "stored"
+        reply = _ack(button, msg("poison"), timeout=10)
+        assert _ack(button, msg("next"), timeout=10)["status"] == "stored"
     finally:
         button.stop()
     assert reply["status"] == "rejected" and "internal error" in reply["reason"]
@@ -253,7 +262,7 @@ def test_lanes_keep_device_uplinks_apart_from_gateway_batches(home, broker):
     try:
         batch = [dict(msg(f"g{i}", "water", value=i), device="WTR-0001") for i in range(50)]
         button.client.publish("eldercare/gateways/gw1/up", json.dumps(batch), qos=1)
-        assert button.send(msg("press"))["status"] == "stored"
+        assert _ack(button, msg("press"))["status"] == "stored"
         _wait(lambda: Reading.objects.count() == 51)
     finally:
         button.stop()
@@ -275,8 +284,8 @@ def test_a_message_that_keeps_failing_while_the_database_answers_is_kept(home, b
     monkeypatch.setattr(consumer_module, "RETRY_FIRST_PAUSE", 0.01)
     button = _device(broker, "BTN-0001")
     try:
-        reply = button.send(msg("stuck"), timeout=20)
-        assert button.send(msg("next"), timeout=10)["status"] == "stored"
+        reply = _ack(button, msg("stuck"), timeout=20)
+        assert _ack(button, msg("next"), timeout=10)["status"] == "stored"
     finally:
         button.stop()
     assert reply["status"] == "rejected" and "OperationalError" in reply["reason"]

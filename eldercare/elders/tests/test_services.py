@@ -63,13 +63,10 @@ def test_residence_must_be_a_community(city, personas):
     assert "residence" in info.value.error_dict
 
 
-def test_bad_phone_and_missing_institution(city, worker):
+def test_bad_phone(city, worker):
     with pytest.raises(ValidationError) as info:
         services.elder_create(actor=worker, phone="12345", **testing.elder_data(residence=city.community))
     assert "phone" in info.value.error_dict
-    with pytest.raises(ValidationError) as info:
-        services.elder_create(actor=worker, living_status=LivingStatus.IN_INSTITUTION, **testing.elder_data(residence=city.community))
-    assert "institution" in info.value.error_dict
 
 
 def test_moving_an_elder_out_of_ones_region_is_refused(city, worker):

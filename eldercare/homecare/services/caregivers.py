@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require
 from eldercare.core.crypto import keyed_hash
@@ -23,19 +25,19 @@ from ..models import Caregiver, VocationalLevel
 @transaction.atomic
 def caregiver_register(
     *,
-    actor,
+    actor: User,
     provider: Provider,
     name: str,
     id_number: str,
-    latitude,
-    longitude,
+    latitude: Decimal,
+    longitude: Decimal,
     categories: list[str],
     level: int | None = None,
     certificate_number: str = "",
     certificate_expires: dt.date | None = None,
-    hours: dict | None = None,
+    hours: dict[str, list[list[str]]] | None = None,  # {"1": [["08:00", "12:00"], …]}: see Caregiver.hours
     phone: str = "",
-    user=None,
+    user: User | None = None,
 ) -> Caregiver:
     require(actor, Cap.MANAGE_CAREGIVERS)
     if not manages(actor, provider):

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+from decimal import Decimal
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
@@ -21,6 +22,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_region
 from eldercare.core.months import month_last_day
@@ -98,7 +100,7 @@ def _lock(order: Order, action: str) -> Order:
     return order
 
 
-def _move(order: Order, action: str, actor, note: str = "", fields: tuple[str, ...] = ()) -> Order:
+def _move(order: Order, action: str, actor: User, note: str = "", fields: tuple[str, ...] = ()) -> Order:
     before, to = order.status, TRANSITIONS[action][1]
     order.status = to
     order.save(update_fields=["status", "updated_at", *fields])
@@ -106,23 +108,23 @@ def _move(order: Order, action: str, actor, note: str = "", fields: tuple[str, .
     return order
 
 
-def _elder_for(actor, elder: Elder) -> Elder:
+def _elder_for(actor: User, elder: Elder) -> Elder:
     """The elder, if the actor may act for them (their own record, their family, their region)."""
     if not scoped_elders(actor).filter(pk=elder.pk).exists():
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
     return elder
 
 
-def may_dispatch(actor, order: Order) -> None:
+def may_dispatch(actor: User, order: Order) -> None:
     require(actor, Cap.DISPATCH)
     if in_region(actor, order.region_id):
         return
-    if order.provider_id and manages(actor, order.provider):
+    if order.provider is not None and manages(actor, order.provider):
         return
     raise PermissionDenied(ERR_OUT_OF_SCOPE)
 
 
-def _own_task(actor, order: Order) -> None:
+def _own_task(actor: User, order: Order) -> None:
     require(actor, Cap.SERVE)
     if order.caregiver is None or order.caregiver.user_id != actor.pk:
         raise PermissionDenied(errors.ERR_NOT_ASSIGNED)
@@ -134,7 +136,7 @@ CHANNEL_OF_ROLE = {"elder": Channel.ELDER, "family": Channel.FAMILY}
 @transaction.atomic
 def order_request(
     *,
-    actor,
+    actor: User,
     elder: Elder,
     item: ServiceItem,
     window_start: dt.datetime,
@@ -179,7 +181,7 @@ def order_request(
 
 def caregiver_problems(caregiver: Caregiver, order: Order) -> list[str]:
     """Why `caregiver` may not serve `order` (empty: they may). Matching and manual assignment both ask."""
-    problems = []
+    problems: list[str] = []
     item, day = order.item, timezone.localdate(order.window_start)
     provider = caregiver.provider
     if not caregiver.active:
@@ -199,7 +201,7 @@ def caregiver_problems(caregiver: Caregiver, order: Order) -> list[str]:
 
 
 @transaction.atomic
-def order_assign(*, actor, order: Order, caregiver: Caregiver, note: str = "") -> Order:
+def order_assign(*, actor: User, order: Order, caregiver: Caregiver, note: str = "") -> Order:
     """Assign a caregiver (matching's choice, or an operator's override with its reason in `note`)."""
     order = _lock(order, "assign")
     require(actor, Cap.DISPATCH)
@@ -218,7 +220,7 @@ def order_assign(*, actor, order: Order, caregiver: Caregiver, note: str = "") -
 
 
 @transaction.atomic
-def order_auto_dispatch(*, actor, order: Order) -> Order:
+def order_auto_dispatch(*, actor: User, order: Order) -> Order:
     """Match (see `matching`) and dispatch in one step; the choice and its reasons go on the order.
     Refused with the reasons when nobody qualifies: an operator then assigns by hand."""
     from ..matching import match
@@ -232,21 +234,21 @@ def order_auto_dispatch(*, actor, order: Order) -> Order:
 
 
 @transaction.atomic
-def order_dispatch(*, actor, order: Order) -> Order:
+def order_dispatch(*, actor: User, order: Order) -> Order:
     order = _lock(order, "dispatch")
     may_dispatch(actor, order)
     return _move(order, "dispatch", actor)
 
 
 @transaction.atomic
-def order_accept(*, actor, order: Order) -> Order:
+def order_accept(*, actor: User, order: Order) -> Order:
     order = _lock(order, "accept")
     _own_task(actor, order)
     return _move(order, "accept", actor)
 
 
 @transaction.atomic
-def order_decline(*, actor, order: Order, reason: str) -> Order:
+def order_decline(*, actor: User, order: Order, reason: str) -> Order:
     """The caregiver cannot take it: back to the queue for another match."""
     order = _lock(order, "decline")
     _own_task(actor, order)
@@ -257,13 +259,13 @@ def order_decline(*, actor, order: Order, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_depart(*, actor, order: Order) -> Order:
+def order_depart(*, actor: User, order: Order) -> Order:
     order = _lock(order, "depart")
     _own_task(actor, order)
     return _move(order, "depart", actor)
 
 
-def metres_between(lat1, lng1, lat2, lng2) -> float:
+def metres_between(lat1: Decimal | float, lng1: Decimal | float, lat2: Decimal | float, lng2: Decimal | float) -> float:
     """Great-circle distance (haversine, mean Earth radius)."""
     p1, p2 = math.radians(float(lat1)), math.radians(float(lat2))
     dp, dl = p2 - p1, math.radians(float(lng2) - float(lng1))
@@ -276,7 +278,9 @@ def _flag(order: Order, kind: str, detail: str, other: Order | None = None) -> N
 
 
 @transaction.atomic
-def order_check_in(*, actor, order: Order, latitude, longitude, at: dt.datetime | None = None) -> Order:
+def order_check_in(
+    *, actor: User, order: Order, latitude: Decimal | None, longitude: Decimal | None, at: dt.datetime | None = None
+) -> Order:
     order = _lock(order, "check_in")
     _own_task(actor, order)
     if latitude is None or longitude is None:
@@ -296,10 +300,11 @@ def order_check_in(*, actor, order: Order, latitude, longitude, at: dt.datetime 
 
 
 @transaction.atomic
-def order_check_out(*, actor, order: Order, record: str, at: dt.datetime | None = None) -> Order:
+def order_check_out(*, actor: User, order: Order, record: str, at: dt.datetime | None = None) -> Order:
     order = _lock(order, "check_out")
     _own_task(actor, order)
     at = at or timezone.now()
+    assert order.checked_in_at is not None  # checked in: order_check_in set it
     if at < order.checked_in_at:
         raise ValidationError({"at": errors.ERR_CHECKOUT_BEFORE_CHECKIN})
     order.checked_out_at, order.record = at, record
@@ -311,6 +316,7 @@ def order_check_out(*, actor, order: Order, record: str, at: dt.datetime | None 
 def _check_delivery(order: Order) -> None:
     """Flag what supervisors must look at: a service far shorter than booked, the same caregiver in
     two homes at once, the same service billed twice the same day."""
+    assert order.checked_in_at is not None and order.checked_out_at is not None  # checked out: both times set
     minutes = (order.checked_out_at - order.checked_in_at).total_seconds() / 60
     expected = order.quantity if order.item.unit == ChargeUnit.HOUR else order.item.minutes * order.quantity
     if minutes < float(settings.ELDERCARE_TOO_SHORT_SHARE) * expected:
@@ -340,19 +346,20 @@ def _check_delivery(order: Order) -> None:
         )
 
 
-def _may_confirm(actor, order: Order) -> None:
+def _may_confirm(actor: User, order: Order) -> None:
     require(actor, Cap.CONFIRM_SERVICE)
     _elder_for(actor, order.elder)
 
 
 def billed_minutes(order: Order) -> int:
     """An hourly service is billed for the booked minutes, or fewer if it was shorter."""
+    assert order.checked_in_at is not None and order.checked_out_at is not None  # checked out: both times set
     served = max(1, math.floor((order.checked_out_at - order.checked_in_at).total_seconds() / 60))
     return min(order.quantity, served)
 
 
 @transaction.atomic
-def order_confirm(*, actor, order: Order, rating: int, comment: str = "") -> Order:
+def order_confirm(*, actor: User, order: Order, rating: int, comment: str = "") -> Order:
     """The elder (or family, or a community worker for them) confirms and rates the service; it is
     priced at the guide price of the day and paid from the elder's allowances first: hour accounts
     for hourly items, then yuan accounts, the rest self-paid."""
@@ -389,6 +396,7 @@ def _pay(order: Order, day: dt.date, hourly_price: int, minutes: int, amount: in
         .order_by("pk")
     )
     accounts.sort(key=lambda a: a.unit != AllowanceUnit.MINUTES)  # hours first, then yuan
+    assert order.provider is not None  # checked out, so assigned (the order_assigned_after_request constraint)
     paid, drawn, owed = 0, 0, amount
     for account in accounts:
         if account.unit == AllowanceUnit.MINUTES:
@@ -419,12 +427,12 @@ def _pay(order: Order, day: dt.date, hourly_price: int, minutes: int, amount: in
 
 
 @transaction.atomic
-def order_cancel(*, actor, order: Order, reason: str) -> Order:
+def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
     order = _lock(order, "cancel")
     if not reason.strip():
         raise ValidationError({"reason": errors.ERR_REASON})
     dispatcher = has_cap(actor, Cap.DISPATCH) and (
-        in_region(actor, order.region_id) or bool(order.provider_id and manages(actor, order.provider))
+        in_region(actor, order.region_id) or (order.provider is not None and manages(actor, order.provider))
     )
     if not dispatcher:  # otherwise the elder's side, who asked for it
         require(actor, Cap.REQUEST_SERVICE)
@@ -434,7 +442,7 @@ def order_cancel(*, actor, order: Order, reason: str) -> Order:
 
 
 @transaction.atomic
-def order_no_show(*, actor, order: Order, reason: str) -> Order:
+def order_no_show(*, actor: User, order: Order, reason: str) -> Order:
     """The service did not happen: the caregiver did not come (reported by the elder's side or an
     operator), or found nobody home (reported by the caregiver)."""
     order = _lock(order, "no_show")
@@ -468,7 +476,7 @@ def orders_settle(*, region_code: str, month: dt.date) -> int:
 
 
 @transaction.atomic
-def flag_resolve(*, actor, flag: FraudFlag, resolution: str) -> FraudFlag:
+def flag_resolve(*, actor: User, flag: FraudFlag, resolution: str) -> FraudFlag:
     """A supervisor's finding on a flag (a check-in explained, a duplicate refunded…); the flag stays."""
     require(actor, Cap.VIEW_ELDERS)
     require(actor, Cap.VIEW_ORDERS)

@@ -9,6 +9,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
 from eldercare.regions.models import Region, covering_codes
@@ -19,7 +20,7 @@ from ..models import GuidePrice, ServiceItem
 
 @transaction.atomic
 def guide_price_set(
-    *, actor, item: ServiceItem, region: Region, price: int, valid_from: dt.date, document: str, valid_to: dt.date | None = None
+    *, actor: User, item: ServiceItem, region: Region, price: int, valid_from: dt.date, document: str, valid_to: dt.date | None = None
 ) -> GuidePrice:
     """A new guide price from `valid_from`; the region's open price for the item ends the day before."""
     require(actor, Cap.MANAGE_CATALOG)

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require
 from eldercare.core.errors import Err
@@ -22,7 +23,7 @@ ERR_WEEKDAYS = Err("homecare.weekdays", "请选择每周的服务日（1=周一�
 @transaction.atomic
 def recurrence_create(
     *,
-    actor,
+    actor: User,
     elder: Elder,
     item: ServiceItem,
     weekdays: list[int],

@@ -28,12 +28,14 @@ def test_the_catalogue_is_data_with_the_six_helps(db):
 def test_guide_prices_by_region_and_date(svc, personas, city):
     item = svc.items["clean_home"]
     jan = dt.date(2026, 1, 1)
-    assert price_for(item, city.community.code, jan).price == 40_00  # the city's
+    city_price = price_for(item, city.community.code, jan)
+    assert city_price is not None and city_price.price == 40_00  # the city's
     county = guide_price_set(
         actor=personas[R.CIVIL_COUNTY], item=item, region=city.county, price=45_00, valid_from=jan, document="上城区民政局通知"
     )
     assert price_for(item, city.community.code, jan) == county  # the most specific region wins
-    assert price_for(item, city.community_far.code, jan).price == 40_00  # 拱墅区 keeps the city's
+    far_price = price_for(item, city.community_far.code, jan)
+    assert far_price is not None and far_price.price == 40_00  # 拱墅区 keeps the city's
     later = guide_price_set(
         actor=personas[R.CIVIL_COUNTY], item=item, region=city.county, price=48_00, valid_from=dt.date(2026, 7, 1), document="调价通知"
     )
