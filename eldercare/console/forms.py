@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.core.exceptions import ValidationError
@@ -11,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.accounts import selectors as region_selectors
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
 from eldercare.accounts.selectors import ERR_REGION_UNKNOWN
@@ -18,6 +21,7 @@ from eldercare.elders.models import (
     ASSESSED_GROUPS,
     HEALTH_GROUPS,
     ConsentKind,
+    Elder,
     ElderStatus,
     LivingStatus,
     PriorityGroup,
@@ -28,6 +32,9 @@ from eldercare.elders.selectors import ElderFilters
 from eldercare.facilities import selectors as facility_selectors
 from eldercare.facilities.models import Institution, Stay, StayKind
 from eldercare.regions.models import CODE_LENGTH, Region
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 CODE_RE = re.compile(rf"^\d{{{CODE_LENGTH}}}$")
@@ -54,7 +61,15 @@ def add_service_errors(form: forms.Form, exc: ValidationError) -> None:
         form.add_error(None, exc.messages)
 
 
-def _group_choices(actor, *, for_entry: bool = False) -> list[tuple[str, str]]:
+def field_as[F: forms.Field](form: forms.BaseForm, name: str, kind: type[F]) -> F:
+    """The form's field `name` as the kind of field the form made it (`form.fields` knows only Field)."""
+    field = form.fields[name]
+    if not isinstance(field, kind):
+        raise TypeError(f"{type(form).__name__}.{name} is a {type(field).__name__}, not a {kind.__name__}")
+    return field
+
+
+def _group_choices(actor: User, *, for_entry: bool = False) -> list[tuple[str, StrOrPromise]]:
     """Groups the actor may filter by, or (for_entry) record by hand: not those the assessment sets."""
     health = has_cap(actor, Cap.VIEW_HEALTH)
     return [
@@ -92,12 +107,13 @@ class ElderFilterForm(forms.Form):
         choices=ElderStatus.choices + [(STATUS_ALL, _("All records"))],
     )
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, *args: Any, actor: User, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["group"].choices = [("", _("Any"))] + _group_choices(actor)
+        field_as(self, "group", forms.ChoiceField).choices = [("", _("Any")), *_group_choices(actor)]
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         band = AGE_BANDS.get(data.get("age_band") or "")
         if band:
             data["age_min"] = band[0] if data.get("age_min") is None else data["age_min"]
@@ -150,7 +166,7 @@ class ElderForm(forms.Form):
 
     CREATE_ONLY = ("id_number", "birth_date", "sex")
 
-    def __init__(self, *args, actor, editing: bool = False, **kwargs):
+    def __init__(self, *args: Any, actor: User, editing: bool = False, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.editing = editing
         if editing:
@@ -160,8 +176,10 @@ class ElderForm(forms.Form):
         if communities is not None:
             self.fields["residence"] = forms.ChoiceField(
                 label=_("Residence community"),
-                choices=[("", _("Choose a community"))]
-                + [(c.code, f"{c.parent.name if c.parent_id else ''} · {c.name}（{c.code}）") for c in communities],
+                choices=[
+                    ("", _("Choose a community")),
+                    *[(c.code, f"{c.parent.name if c.parent else ''} · {c.name}（{c.code}）") for c in communities],
+                ],
             )
         else:
             self.fields["residence"].validators.append(code_validator)
@@ -203,10 +221,10 @@ class GroupForm(forms.Form):
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=DateInput)
     source = forms.CharField(label=_("Certificate or document number"), max_length=100, required=False)
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, *, actor: User, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"valid_from": timezone.localdate()})
-        super().__init__(*args, prefix="grp", **kwargs)
-        self.fields["group"].choices = _group_choices(actor, for_entry=True)
+        super().__init__(data, prefix="grp", **kwargs)
+        field_as(self, "group", forms.ChoiceField).choices = _group_choices(actor, for_entry=True)
 
 
 class ContactForm(forms.Form):
@@ -217,8 +235,8 @@ class ContactForm(forms.Form):
     is_emergency = forms.BooleanField(label=_("Emergency contact"), required=False, initial=True)
     priority = forms.IntegerField(label=_("Call order"), min_value=1, max_value=9, initial=1)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="contact", **kwargs)
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="contact", **kwargs)
 
 
 class ConsentForm(forms.Form):
@@ -232,17 +250,17 @@ class ConsentForm(forms.Form):
     signed_by = forms.CharField(label=_("Signed by"), max_length=50)
     note = forms.CharField(label=_("Note"), max_length=200, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="consent", **kwargs)
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="consent", **kwargs)
 
 
 class StatusForm(forms.Form):
     status = forms.ChoiceField(label=_("Record status"), choices=ElderStatus.choices)
     on = forms.DateField(label=_("Date of change"), widget=DateInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"on": timezone.localdate()})
-        super().__init__(*args, prefix="status", **kwargs)
+        super().__init__(data, prefix="status", **kwargs)
 
 
 class StayForm(forms.Form):
@@ -253,21 +271,21 @@ class StayForm(forms.Form):
     start = forms.DateField(label=_("First day"), widget=DateInput)
     end = forms.DateField(label=_("Last day"), widget=DateInput, required=False, help_text=_("Empty while the stay goes on."))
 
-    def __init__(self, *args, actor, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, *, actor: User, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"start": timezone.localdate()})
-        super().__init__(*args, prefix="stay", **kwargs)
-        self.fields["facility"].queryset = facility_selectors.institutions_in_scope(actor=actor)  # type: ignore[attr-defined]  # a ModelChoiceField
+        super().__init__(data, prefix="stay", **kwargs)
+        field_as(self, "facility", forms.ModelChoiceField).queryset = facility_selectors.institutions_in_scope(actor=actor)
 
 
 class StayEndForm(forms.Form):
     stay = forms.ModelChoiceField(label=_("Stay"), queryset=Stay.objects.none())
     end = forms.DateField(label=_("Last day"), widget=DateInput)
 
-    def __init__(self, *args, actor, elder, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, *, actor: User, elder: Elder, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"end": timezone.localdate()})
-        super().__init__(*args, prefix="stay_end", **kwargs)
+        super().__init__(data, prefix="stay_end", **kwargs)
         open_stays = facility_selectors.elder_stays(actor=actor, elder=elder).filter(end__isnull=True)
-        self.fields["stay"].queryset = open_stays  # type: ignore[attr-defined]  # a ModelChoiceField
+        field_as(self, "stay", forms.ModelChoiceField).queryset = open_stays
 
 
 # ---------------------------------------------------------------- import

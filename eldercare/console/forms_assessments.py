@@ -3,16 +3,24 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.accounts.models import User
 from eldercare.assessments.choices import Reason, StandardCode
 from eldercare.assessments.choices import Status as AssessmentStatus
 from eldercare.assessments.selectors import OPEN_FILTER, AssessmentFilters
+from eldercare.assessments.models import Assessment
 from eldercare.assessments.standards import CURRENT, Standard
 
-from .forms import DateInput, code_validator
+from .forms import DateInput, code_validator, field_as
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 STATUS_ALL = "all"
 FACTS = ("coma", "dementia", "mental_disorder", "care_risk_events")
@@ -33,8 +41,8 @@ class AssessmentFilterForm(forms.Form):
         return AssessmentFilters(status=None if status == STATUS_ALL else status, region=self.cleaned_data.get("region") or None)
 
 
-def _person_choices(people) -> list[tuple[str, str]]:
-    return [("", _("Not assigned yet"))] + [(str(p.pk), f"{p}（{p.get_role_display()}）") for p in people]
+def _person_choices(people: Iterable[User]) -> list[tuple[str, StrOrPromise]]:
+    return [("", _("Not assigned yet")), *[(str(p.pk), f"{p}（{p.get_role_display()}）") for p in people]]
 
 
 class ScheduleForm(forms.Form):
@@ -45,12 +53,12 @@ class ScheduleForm(forms.Form):
     second_assessor = forms.ChoiceField(label=_("Second assessor"), required=False)
     note = forms.CharField(label=_("Note"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2}))
 
-    def __init__(self, *args, people, **kwargs):
+    def __init__(self, *args: Any, people: list[User], **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"scheduled_for": timezone.localdate(), "standard": CURRENT})
         super().__init__(*args, **kwargs)
         self.people = {str(p.pk): p for p in people}
         for name in ("assessor", "second_assessor"):
-            self.fields[name].choices = _person_choices(people)
+            field_as(self, name, forms.ChoiceField).choices = _person_choices(people)
         self.fields["assessor"].help_text = _("People holding a valid assessor qualification.")
 
     def service_kwargs(self) -> dict:
@@ -82,11 +90,13 @@ class AnswerForm(forms.Form):
     assessed_on = forms.DateField(label=_("Assessment date"), widget=DateInput, required=False)
     second_assessor = forms.ChoiceField(label=_("Second assessor"), required=False)
 
-    def __init__(self, *args, standard: Standard, assessment, people=(), **kwargs):
+    def __init__(
+        self, data: Mapping[str, Any] | None = None, *, standard: Standard, assessment: Assessment, people: Iterable[User] = (), **kwargs: Any
+    ) -> None:
         initial = {**assessment.answers, **assessment.facts, "assessed_on": assessment.assessed_on or timezone.localdate()}
         if assessment.second_assessor_id:
             initial["second_assessor"] = str(assessment.second_assessor_id)
-        super().__init__(*args, initial=initial, **kwargs)
+        super().__init__(data, initial=initial, **kwargs)
         self.standard = standard
         for indicator in standard.indicators:
             for item in indicator.items:
@@ -102,7 +112,7 @@ class AnswerForm(forms.Form):
         self.people = {str(p.pk): p for p in people}
         if assessment.second_assessor_id:
             self.people.setdefault(str(assessment.second_assessor_id), assessment.second_assessor)
-        self.fields["second_assessor"].choices = _person_choices(list(self.people.values()))
+        field_as(self, "second_assessor", forms.ChoiceField).choices = _person_choices(list(self.people.values()))
 
     def sections(self):
         """(indicator, [bound fields of its items], answered count) in the standard's order."""
@@ -129,27 +139,27 @@ class AnswerForm(forms.Form):
 class ReviewForm(forms.Form):
     note = forms.CharField(label=_("Review note"), required=False, max_length=500)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="review", **kwargs)
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="review", **kwargs)
 
 
 class ReturnForm(forms.Form):
     note = forms.CharField(label=_("What must be revised"), max_length=500)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="return", **kwargs)
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="return", **kwargs)
 
 
 class EffectiveForm(forms.Form):
     effective_from = forms.DateField(label=_("Effective from"), widget=DateInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"effective_from": timezone.localdate()})
-        super().__init__(*args, prefix="effective", **kwargs)
+        super().__init__(data, prefix="effective", **kwargs)
 
 
 class CancelForm(forms.Form):
     reason = forms.CharField(label=_("Reason for cancelling"), max_length=500)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, prefix="cancel", **kwargs)
+    def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
+        super().__init__(data, prefix="cancel", **kwargs)
