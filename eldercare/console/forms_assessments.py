@@ -13,8 +13,8 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.accounts.models import User
 from eldercare.assessments.choices import Reason, StandardCode
 from eldercare.assessments.choices import Status as AssessmentStatus
-from eldercare.assessments.selectors import OPEN_FILTER, AssessmentFilters
 from eldercare.assessments.models import Assessment
+from eldercare.assessments.selectors import OPEN_FILTER, AssessmentFilters
 from eldercare.assessments.standards import CURRENT, Standard
 
 from .forms import DateInput, code_validator, field_as
@@ -110,8 +110,8 @@ class AnswerForm(forms.Form):
                     help_text=item.definition or "",
                 )
         self.people = {str(p.pk): p for p in people}
-        if assessment.second_assessor_id:
-            self.people.setdefault(str(assessment.second_assessor_id), assessment.second_assessor)
+        if assessment.second_assessor is not None:  # no query when there is none
+            self.people.setdefault(str(assessment.second_assessor.pk), assessment.second_assessor)
         field_as(self, "second_assessor", forms.ChoiceField).choices = _person_choices(list(self.people.values()))
 
     def sections(self):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -11,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.entitlements.engine import bilingual
 from eldercare.entitlements.policy import format_amount, load_policies
 
-from .forms import code_validator
+from .forms import code_validator, field_as
 
 
 class MonthField(forms.DateField):
@@ -60,6 +61,6 @@ class SimulateForm(RegionMonthForm):
     tier = forms.ChoiceField(label=_("Tier to change"))
     amount = forms.DecimalField(label=_("New amount (hours or yuan, as the policy states it)"), min_value=0, decimal_places=2)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["tier"].choices = tier_choices()
+        field_as(self, "tier", forms.ChoiceField).choices = tier_choices()

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django import forms
 from django.utils import timezone
@@ -13,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from eldercare.homecare.models import Caregiver, Channel, Order, OrderStatus
 from eldercare.homecare.selectors import catalogue
+
+from .forms import field_as
 
 
 class OrderFilterForm(forms.Form):
@@ -40,12 +43,12 @@ class OrderForm(forms.Form):
     )
     note = forms.CharField(label=_("Note"), required=False, max_length=300)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
         start = _next_morning()
         kwargs.setdefault("initial", {"window_start": start, "window_end": start + dt.timedelta(hours=2), "channel": Channel.PHONE})
         super().__init__(*args, **kwargs)
         self.items = {i.code: i for i in catalogue()}
-        self.fields["item"].choices = [
+        field_as(self, "item", forms.ChoiceField).choices = [
             (code, f"{item.category.name.partition(' / ')[0]} · {item.name.partition(' / ')[0]}") for code, item in self.items.items()
         ]
 
@@ -83,8 +86,9 @@ class CheckInForm(forms.Form):
     latitude = forms.DecimalField(label=_("Latitude"), min_value=-90, max_value=90)
     longitude = forms.DecimalField(label=_("Longitude"), min_value=-180, max_value=180)
 
-    def clean(self):
-        data = super().clean()
+    def clean(self) -> dict[str, Any]:
+        super().clean()
+        data = self.cleaned_data
         for name in ("latitude", "longitude"):
             if data.get(name) is not None:
                 data[name] = data[name].quantize(MICRODEGREE)

@@ -9,12 +9,13 @@ from django.http import Http404
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, in_region, require, scope_for
+from eldercare.core.errors import Err
 from eldercare.elders.models import Contact
 
 from .models import Alarm, AlarmStatus, BedRecord, Device, EarlyWarning, HomeCareBed, Reading, WarningStatus
 
-ERR_ALARM_NOT_FOUND = "未找到该告警 / no such alarm"
-ERR_BED_NOT_FOUND = "未找到该床位 / no such home care bed"
+ERR_ALARM_NOT_FOUND = Err("devices.alarm_not_found", "未找到该告警 / no such alarm")
+ERR_BED_NOT_FOUND = Err("devices.bed_not_found", "未找到该床位 / no such home care bed")
 OPEN = (AlarmStatus.RAISED, AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED)
 
 

@@ -9,8 +9,9 @@ ERR_SEX_MISMATCH = Err("elders.sex_mismatch", "性别与身份证号码不符（
 ERR_NOT_COMMUNITY = Err("elders.not_community", "居住地必须是社区（村）一级 / the residence must be a community or village")
 ERR_NOT_ELDER_AGE = Err("elders.not_elder_age", "未满60周岁，不属于老年人 / under 60 years old: not an elder")
 ERR_DISABILITY_LEVEL = Err("elders.disability_level", "失能须注明程度（轻度、中度、重度）/ disability needs a level (mild, moderate, severe)")
-ERR_FROM_ASSESSMENT = (
-    "失能及其程度由能力评估确定，不能手工登记 / disability and its degree come from the ability assessment and cannot be entered by hand"
+ERR_FROM_ASSESSMENT = Err(
+    "elders.from_assessment",
+    "失能及其程度由能力评估确定，不能手工登记 / disability and its degree come from the ability assessment and cannot be entered by hand",
 )
 ERR_LEVEL_ONLY_DISABILITY = Err("elders.level_only_disability", "只有失能身份可以注明程度 / only disability has a level")
 ERR_DATES_ORDER = Err("elders.dates_order", "失效日期不能早于生效日期 / the end date is before the start date")

@@ -5,8 +5,9 @@ from eldercare.core.errors import Err
 ERR_AMOUNT = Err("entitlements.amount", "数额须为正整数（小时按分钟、金额按分计） / the amount must be a positive whole number (minutes or fen)")
 ERR_INSUFFICIENT = Err("entitlements.insufficient", "余额不足：尚余{balance}，本次需{amount} / not enough left: {balance} remain, {amount} asked")
 ERR_KEY_REUSED = Err("entitlements.key_reused", "该幂等键已用于另一笔业务 / this idempotency key was already used for a different request")
-ERR_NOT_VALID_ON = (
-    "服务日期{day}不在该账户的使用期（{start}至{end}）内 / the service date {day} is outside the account's period ({start} to {end})"
+ERR_NOT_VALID_ON = Err(
+    "entitlements.not_valid_on",
+    "服务日期{day}不在该账户的使用期（{start}至{end}）内 / the service date {day} is outside the account's period ({start} to {end})",
 )
 ERR_NOT_A_SPEND = Err("entitlements.not_a_spend", "只能冲正使用记录 / only spends can be reversed")
 ERR_ALREADY_REVERSED = Err("entitlements.already_reversed", "该笔使用已冲正 / this spend is already reversed")

@@ -17,6 +17,7 @@ from django.utils import timezone
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
+from eldercare.core.errors import Err
 from eldercare.elders.selectors import scoped_elders
 from eldercare.providers.selectors import areas_run_by
 from eldercare.regions.models import code_bounds
@@ -24,7 +25,7 @@ from eldercare.regions.models import code_bounds
 from .models import FraudFlag, Order, OrderStatus, ServiceItem
 from .services.orders import TRANSITIONS, may_dispatch
 
-ERR_ORDER_NOT_FOUND = "未找到该工单 / no such order"
+ERR_ORDER_NOT_FOUND = Err("homecare.order_not_found", "未找到该工单 / no such order")
 
 
 def orders_visible(actor: User) -> QuerySet[Order]:

@@ -60,14 +60,14 @@ def browser_settings(settings):
 def test_officer_finds_and_opens_an_elder(live_server, browser_settings):
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
-    from playwright.sync_api import expect, sync_playwright
+    from playwright.sync_api import FilePayload, expect, sync_playwright
 
     # All data first: once Playwright's event loop runs in this thread, Django refuses ORM calls here.
     # Chinese, as a civil-affairs office would enter it (audit rows keep the language they were written in).
     translation.activate("zh-hans")
     t = build_city()
     UserFactory(username="qingbo", display_name="陈清波", role=Role.CIVIL_STREET, region=t.street)
-    wang = ElderFactory(
+    wang = ElderFactory.create(
         residence=t.community,
         name="王秀英",
         birth=dt.date(1942, 3, 7),
@@ -177,7 +177,7 @@ def test_officer_finds_and_opens_an_elder(live_server, browser_settings):
             page.get_by_role("button", name="简体中文").click()
             page.goto(f"{live_server.url}/elders/import/")
             page.locator("#id_file").set_input_files(
-                files=[{"name": "elders.xlsx", "mimeType": XLSX, "buffer": bad_workbook(t, wang.id_number)}]
+                files=[FilePayload(name="elders.xlsx", mimeType=XLSX, buffer=bad_workbook(t, wang.id_number))]
             )
             page.get_by_role("button", name="检查并导入").click()
             expect(page.get_by_role("heading", name="未导入任何数据")).to_be_visible()

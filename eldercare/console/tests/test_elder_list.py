@@ -92,7 +92,7 @@ def test_paging_keeps_filters(officer_client, settings, tree):
     assert len(last.context["rows"]) == 1
 
 
-def _list_queries(client) -> int:
+def _list_queries(client) -> tuple[int, int]:
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(LIST, {"region": "330102001000"})
     assert response.status_code == 200
@@ -101,13 +101,13 @@ def _list_queries(client) -> int:
 
 def test_list_query_count_does_not_grow_with_rows(officer_client, tree):
     for i in range(10):
-        elder = ElderFactory(residence=tree.community if i % 2 else tree.community_b)
+        elder = ElderFactory.create(residence=tree.community if i % 2 else tree.community_b)
         add_group(elder, PriorityGroup.DISABLED, DisabilityLevel.MILD)
         add_group(elder, PriorityGroup.DIBAO)
     few, shown = _list_queries(officer_client)
     assert shown == 10
     for i in range(30):
-        elder = ElderFactory(residence=tree.community if i % 2 else tree.community_b)
+        elder = ElderFactory.create(residence=tree.community if i % 2 else tree.community_b)
         add_group(elder, PriorityGroup.TEKUN)
     many, shown = _list_queries(officer_client)
     assert shown == 40

@@ -12,7 +12,7 @@ from __future__ import annotations
 import copy
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django import forms
 from django.contrib import messages
@@ -25,6 +25,9 @@ from django.utils.translation import gettext as _
 from eldercare.core.errors import Err
 
 from ..forms import add_service_errors
+
+if TYPE_CHECKING:
+    from django_stubs_ext import StrOrPromise
 
 ERR_NOT_OFFERED = Err("console.not_offered", "您不能对该记录执行此操作 / you may not do this to this record")
 ERR_MOVED_ON = Err("console.moved_on", "该记录已变为“{status}”，此操作已不可用 / this record is now {status_en}: the page was out of date")
@@ -46,7 +49,7 @@ class Action:
     name: str
     form: type[forms.Form]
     service: Callable[..., Any]
-    done: str | None = None
+    done: StrOrPromise | None = None
 
 
 def table(*actions: Action) -> dict[str, Action]:
@@ -58,14 +61,14 @@ def stale(
     record: Any,
     offers: Callable[[Any, Any], Collection[str]],
     starts: Mapping[str, Collection[str]],
-    message: Callable[[str], str] | None = None,
-) -> Callable[[str], str | None]:
+    message: Callable[[str], StrOrPromise] | None = None,
+) -> Callable[[str], StrOrPromise | None]:
     """For `perform`'s out_of_date: the action is not offered only because the record's status moved
     on since the page was shown (someone else took a step), i.e. the selector `offers` it to the
     actor from a status the action starts from (`starts`). The reason shown is `message(name)`
     (a service's named transition error) or ERR_MOVED_ON; None when it is the actor who may not."""
 
-    def reason(name: str) -> str | None:
+    def reason(name: str) -> StrOrPromise | None:
         statuses = starts.get(name, ())
         if record.status in statuses or not any(name in offers(actor, _in_status(record, status)) for status in statuses):
             return None
@@ -91,7 +94,7 @@ def perform(
     offered: Collection[str],
     page: Callable[[Action, forms.Form], HttpResponse],
     back: str,
-    out_of_date: Callable[[str], str | None] | None = None,
+    out_of_date: Callable[[str], StrOrPromise | None] | None = None,
     form_kwargs: Mapping[str, Any] | None = None,
 ) -> HttpResponse:
     """Take one action on a record already loaded through a scoped selector (404 out of scope).

@@ -60,14 +60,15 @@ def assessment_list(request):
                 rows = selectors.overdue_reassessments(actor=actor, region=form.cleaned_data.get("region") or None, on=today)
                 overdue = list(rows[: OVERDUE_ROWS + 1])
                 for row in overdue:
-                    row.days_overdue = (today - row.reassess_due).days
+                    assert row.reassess_due is not None  # the selector keeps those due before today
+                    row.days_overdue = (today - row.reassess_due).days  # type: ignore[attr-defined]  # for the template; Assessment (assessments, not console) should declare `days_overdue: int`
     else:
         selectors.assessment_list(actor=actor)  # refuses (403) those who may read no assessment
     context = {
         "form": form,
         "page_obj": page_obj,
         "overdue": overdue[:OVERDUE_ROWS] if overdue else overdue,
-        "overdue_more": bool(overdue) and len(overdue) > OVERDUE_ROWS,
+        "overdue_more": overdue is not None and len(overdue) > OVERDUE_ROWS,
         "today": today,
     }
     return render(request, "console/assessment_list.html", context)

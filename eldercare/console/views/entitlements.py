@@ -3,6 +3,8 @@ too), and for the offices that fund allowances: issuance runs, what-if and settl
 
 from __future__ import annotations
 
+import io
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -102,9 +104,10 @@ def settlement_lock(request, pk: int):
 @login_required
 def settlement_export(request, pk: int):
     found = selectors.settlement_get(actor=request.user, pk=pk)
-    response = HttpResponse(content_type=XLSX)
+    out = io.BytesIO()
+    export_settlement_xlsx(found, out)
+    response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="settlement-{found.region_id}-{found.month:%Y-%m}.xlsx"'
-    export_settlement_xlsx(found, response)
     return response
 
 

@@ -122,6 +122,7 @@ def order_act(request, pk: int):
 
     def page(action, form):
         if care_day is not None:
+            assert target is not None  # a care day is read from the target (_care_day)
             return _care_page(request, care_day, here=target, failed={"order": order.pk, "action": action.name, "form": form})
         return _order_page(request, selectors.order_get(actor=request.user, pk=pk), forms={action.name: form})
 
@@ -161,7 +162,7 @@ def _care_page(request, day: dt.date, *, here: str, failed: dict | None = None):
     (or above them all when the order is not among the day's)."""
     tasks = list(selectors.caregiver_tasks(actor=request.user, day=day))
     for task in tasks:
-        task.actions = selectors.order_actions(request.user, task)
+        task.actions = selectors.order_actions(request.user, task)  # type: ignore[attr-defined]  # for the template; Order (homecare, not console) should declare `actions: frozenset[str]`
     if failed is not None:
         failed["listed"] = any(task.pk == failed["order"] for task in tasks)
     context = {"tasks": tasks, "day": day, "S": OrderStatus, "here": here, "failed": failed}

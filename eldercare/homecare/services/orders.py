@@ -24,7 +24,7 @@ from django.utils import timezone
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_region
+from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_region, scope_for
 from eldercare.core.months import month_last_day
 from eldercare.elders.models import Elder, ElderStatus
 from eldercare.elders.selectors import scoped_elders
@@ -130,9 +130,6 @@ def _own_task(actor: User, order: Order) -> None:
         raise PermissionDenied(errors.ERR_NOT_ASSIGNED)
 
 
-CHANNEL_OF_ROLE = {"elder": Channel.ELDER, "family": Channel.FAMILY}
-
-
 @transaction.atomic
 def order_request(
     *,
@@ -161,7 +158,11 @@ def order_request(
     if not isinstance(quantity, int) or isinstance(quantity, bool) or quantity <= 0:
         raise ValidationError({"quantity": errors.ERR_QUANTITY})
     # The channel follows who asks: elders and families order for themselves; staff say how the request came.
-    channel = CHANNEL_OF_ROLE.get(actor.role) or (channel if channel in Channel.values else Channel.COMMUNITY)
+    scope = scope_for(actor)
+    if scope.personal:  # an elder ordering for themself, or a family member for them
+        channel = Channel.FAMILY if scope.family else Channel.ELDER
+    elif channel not in Channel.values:
+        channel = Channel.COMMUNITY
     order = Order.objects.create(
         elder=elder,
         item=item,
