@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Case, F, IntegerField, Max, Q, QuerySet, Value, When
+from django.db.models import Case, F, IntegerField, Max, OuterRef, Q, QuerySet, Subquery, Value, When
 from django.http import Http404
 
 from eldercare.accounts.models import User
@@ -53,9 +53,18 @@ def elder_devices(*, actor: User, elder_id: int) -> QuerySet[Device]:
 
 
 def last_readings(device_ids: list[int]) -> dict[int, Reading]:
-    """The newest reading (by event time) of each of a home's few devices (the index on device, at)."""
-    found = {pk: Reading.objects.filter(device_id=pk).order_by("-at").first() for pk in device_ids}
-    return {pk: r for pk, r in found.items() if r is not None}
+    """The newest reading (by event time) of each of a home's devices: their newest times in one
+    query (a probe of the primary key, device then time, per device), the readings in a second."""
+    newest = Reading.objects.filter(device_id=OuterRef("pk")).order_by("-at").values("at")[:1]
+    times = dict(Device.objects.filter(pk__in=device_ids).annotate(newest=Subquery(newest)).values_list("pk", "newest"))
+    wanted = Q(pk__in=[])
+    for pk, at in times.items():
+        if at is not None:
+            wanted |= Q(device_id=pk, at=at)
+    found: dict[int, Reading] = {}
+    for r in Reading.objects.filter(wanted).order_by("device_id", "-message_id"):
+        found.setdefault(r.device_id, r)  # two messages at the same instant: one is enough to show
+    return found
 
 
 def open_warnings(actor: User) -> QuerySet[EarlyWarning]:

@@ -11,11 +11,12 @@ from typing import Any
 
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
+from django.db.models import Count, Exists, Field, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
+from django.utils.encoding import smart_str
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
@@ -214,4 +215,47 @@ def elder_audit_page(*, actor: User, elder: Elder, limit: int = 100) -> list[Log
     if not has_cap(actor, Cap.EDIT_ELDERS):
         return None
     # The content type is read per entry when showing changes: fetch it with the entries.
-    return list(elder_audit(actor=actor, elder=elder).select_related("content_type")[:limit])
+    entries = list(elder_audit(actor=actor, elder=elder).select_related("content_type")[:limit])
+    _name_related_values(entries)
+    return entries
+
+
+def _name_related_values(entries: list[LogEntry]) -> None:
+    """django-auditlog names a changed foreign key's old and new value by reading each one
+    (`changes_display_dict`): two queries per entry that moved an elder between communities. Read
+    them all at once, one query per related model, and let the entries answer from that."""
+    wanted: dict[type[Model], set[object]] = defaultdict(set)
+    for entry in entries:
+        if entry.action != LogEntry.Action.UPDATE:  # the page shows the changes of updates only
+            continue
+        model = entry.content_type.model_class() if entry.content_type_id else None
+        for name, values in (entry.changes_dict or {}).items() if model is not None else ():
+            field = _relation(model, name)
+            if field is not None:
+                wanted[field.related_model].update(_pk(field, v) for v in values if v not in (None, "None"))
+    found = {related: related._default_manager.in_bulk([pk for pk in pks if pk is not None]) for related, pks in wanted.items()}
+
+    def name(field: Field[Any, Any], value: Any) -> str:
+        if value in (None, "None"):
+            return "None"
+        obj = found.get(field.related_model, {}).get(_pk(field, value))
+        return smart_str(obj) if obj is not None else f"Deleted '{field.related_model.__name__}' ({value})"
+
+    for entry in entries:
+        # An instance attribute answers before the class's method: the same signature, from memory.
+        setattr(entry, "_get_changes_display_for_fk_field", name)  # noqa: B010
+
+
+def _relation(model: type[Model], name: str) -> Any:
+    try:
+        field = model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return None
+    return field if field.is_relation and (field.many_to_one or field.one_to_one) and field.related_model is not None else None
+
+
+def _pk(field: Any, value: Any) -> Any:
+    try:
+        return field.related_model._meta.pk.to_python(value)
+    except ValidationError:
+        return None

@@ -9,8 +9,9 @@ from django.utils import timezone
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import require, require_elder, scope_for
+from eldercare.accounts.scoping import require, scope_for
 from eldercare.elders.models import Elder
+from eldercare.elders.selectors import scoped_elders
 
 from .models import Institution, Stay, StayKind
 
@@ -21,10 +22,12 @@ def institutions_in_scope(*, actor: User) -> QuerySet[Institution]:
 
 
 def elder_stays(*, actor: User, elder: Elder) -> QuerySet[Stay]:
-    """An elder's stays, latest first (the elder already read through a scoped selector)."""
+    """An elder's stays, latest first, for whoever may see the elder's record (the elder and their
+    family too: an elder's own record says where they live)."""
     require(actor, Cap.VIEW_ELDERS)
-    require_elder(actor, elder)
-    return Stay.objects.filter(elder=elder).select_related("facility").order_by("-start", "-pk")
+    return (
+        Stay.objects.filter(elder=elder, elder__in=scoped_elders(actor).values("pk")).select_related("facility").order_by("-start", "-pk")
+    )
 
 
 def current_institution(*, actor: User, elder: Elder, on: dt.date | None = None) -> Institution | None:
