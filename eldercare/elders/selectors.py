@@ -12,7 +12,7 @@ from typing import Any
 from auditlog.models import LogEntry
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import FieldDoesNotExist, PermissionDenied, ValidationError
-from django.db.models import Count, Exists, Field, Model, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, Model, OuterRef, Prefetch, Q, QuerySet
 from django.db.models.functions import Substr
 from django.http import Http404
 from django.utils import timezone
@@ -229,17 +229,19 @@ def _name_related_values(entries: list[LogEntry]) -> None:
         if entry.action != LogEntry.Action.UPDATE:  # the page shows the changes of updates only
             continue
         model = entry.content_type.model_class() if entry.content_type_id else None
-        for name, values in (entry.changes_dict or {}).items() if model is not None else ():
-            field = _relation(model, name)
-            if field is not None:
-                wanted[field.related_model].update(_pk(field, v) for v in values if v not in (None, "None"))
+        if model is None:
+            continue
+        for changed, values in (entry.changes_dict or {}).items():
+            relation = _relation(model, changed)
+            if relation is not None:
+                wanted[relation.related_model].update(_pk(relation, v) for v in values if v not in (None, "None"))
     found = {related: related._default_manager.in_bulk([pk for pk in pks if pk is not None]) for related, pks in wanted.items()}
 
-    def name(field: Field[Any, Any], value: Any) -> str:
+    def name(relation: Any, value: Any) -> str:  # a ForeignKey or OneToOneField, as auditlog passes it
         if value in (None, "None"):
             return "None"
-        obj = found.get(field.related_model, {}).get(_pk(field, value))
-        return smart_str(obj) if obj is not None else f"Deleted '{field.related_model.__name__}' ({value})"
+        obj = found.get(relation.related_model, {}).get(_pk(relation, value))
+        return smart_str(obj) if obj is not None else f"Deleted '{relation.related_model.__name__}' ({value})"
 
     for entry in entries:
         # An instance attribute answers before the class's method: the same signature, from memory.

@@ -19,6 +19,7 @@ import datetime as dt
 import itertools
 import re
 from collections.abc import Callable
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -97,7 +98,7 @@ def test_regions(client, city, personas):
 
     def grow():
         for n in range(3, 3 + MORE):
-            community = testing.RegionFactory(code=f"330102001{n:03d}", name=f"新社区{n}", level=Level.COMMUNITY, parent=city.street)
+            community = testing.RegionFactory.create(code=f"330102001{n:03d}", name=f"新社区{n}", level=Level.COMMUNITY, parent=city.street)
             testing.elder(residence=community)
 
     url = reverse("console:regions", args=[city.street.code])
@@ -441,7 +442,7 @@ def test_settlement_detail(client, city, personas):
     def grow(count: int) -> None:
         for _ in range(count):
             i = next(payees)
-            payee = {}
+            payee: dict[str, Any] = {}
             if i % 2:
                 payee["provider"] = Provider.objects.create(
                     name=f"服务商{i}", credit_code=code(f"52330102MJ00001{i:02d}"), region=city.county
