@@ -319,8 +319,8 @@ class TestNanyangSpecialHardshipHouseholds:
     @pytest.mark.parametrize("group", sorted(set(PriorityGroup.values) - {"dibao", "fp_special"}))
     def test_groups_not_in_the_list_do_not_count(self, group):
         # 特困 (named only in 四(一)4's 城市经济困难家庭), 低保边缘, 支出型贫困, 重度残疾, 失智, and the
-        # registry's 失能 group (every assessed degree, 轻度 too) on a 半失能 elder.
-        assert group in {"tekun", "dibao_edge", "expenditure_poor", "severe_handicap", "dementia", "disabled"}
+        # registry's 失能 group (every assessed degree, 轻度 too) on a 半失能 elder; 孤寡 (the list names none).
+        assert group in {"tekun", "dibao_edge", "expenditure_poor", "severe_handicap", "dementia", "disabled", "gugua"}
         assert self.yuan(category="semi_disabled", groups=[group]) is None
 
     def test_tekun_is_named_in_another_set_not_in_this_list(self):
