@@ -483,30 +483,34 @@ def test_beds(client, city, personas, bed_provider, role, costs):
     pin(client, "/api/devices/beds", grow=lambda: beds(MORE, start=N), before=N, after=N + MORE, ceiling=costs + MARGIN)
 
 
+def add_warnings(city, count: int, *, start: int = 0) -> None:
+    """Each: a new elder's open early warning; every other one raised an alarm (which the board shows too)."""
+    for i in range(start, start + count):
+        elder = testing.elder(residence=(city.community, city.community_b)[i % 2])
+        alarm = None
+        if i % 2:
+            now = timezone.now()
+            alarm = alarm_services.alarm_raise(
+                elder_id=elder.pk,
+                region_code=elder.residence_id,
+                source=AlarmSource.WARNING,
+                at=now,
+                received_at=now,
+                detail="长时间无活动",
+            )
+        EarlyWarning.objects.create(
+            elder=elder,
+            rule="no_movement" if alarm else "no_water_daytime",
+            detail="长时间无活动" if alarm else "白天无用水",
+            action=WarningAction.ALARM if alarm else WarningAction.VISIT,
+            region_id=elder.residence_id,
+            alarm=alarm,
+        )
+
+
 def test_warnings(client, city, personas):
     def warnings(count: int, *, start: int = 0) -> None:
-        """Each: a new elder's open early warning; every other one raised an alarm."""
-        for i in range(start, start + count):
-            elder = testing.elder(residence=(city.community, city.community_b)[i % 2])
-            alarm = None
-            if i % 2:
-                now = timezone.now()
-                alarm = alarm_services.alarm_raise(
-                    elder_id=elder.pk,
-                    region_code=elder.residence_id,
-                    source=AlarmSource.WARNING,
-                    at=now,
-                    received_at=now,
-                    detail="长时间无活动",
-                )
-            EarlyWarning.objects.create(
-                elder=elder,
-                rule="no_movement" if alarm else "no_water_daytime",
-                detail="长时间无活动" if alarm else "白天无用水",
-                action=WarningAction.ALARM if alarm else WarningAction.VISIT,
-                region_id=elder.residence_id,
-                alarm=alarm,
-            )
+        add_warnings(city, count, start=start)
 
     warnings(N)
     client.force_login(personas[R.CENTER_OPERATOR])

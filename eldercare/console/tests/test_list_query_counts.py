@@ -31,7 +31,7 @@ from eldercare.accounts.roles import Role
 from eldercare.core.months import add_months
 from eldercare.devices import alarms as alarm_services
 from eldercare.devices.beds import bed_record_add, bed_register
-from eldercare.devices.models import Alarm, AlarmSource, BedRecord, Device, EarlyWarning, Event, Reading, Responder, WarningAction
+from eldercare.devices.models import Alarm, AlarmSource, BedRecord, Device, Event, Reading, Responder
 from eldercare.elders import services as elder_services
 from eldercare.elders.models import ConsentKind, Contact, Relation
 from eldercare.entitlements.models import SettlementLine, Unit
@@ -46,7 +46,18 @@ from eldercare.providers.models import Provider
 from eldercare.regions.models import Level
 from eldercare.tests import builders as testing
 from eldercare.tests import test_api_query_counts as api_pins
-from eldercare.tests.test_api_query_counts import MARGIN, MORE, N, _growth, add_alarms, add_elders, assessments, overdue, today_at
+from eldercare.tests.test_api_query_counts import (
+    MARGIN,
+    MORE,
+    N,
+    _growth,
+    add_alarms,
+    add_elders,
+    add_warnings,
+    assessments,
+    overdue,
+    today_at,
+)
 
 # The API pins' fixtures, by name: the assessment team, the provider with its two caregivers (`svc`),
 # its orders (`add_orders`), and the provider of home care beds.
@@ -261,32 +272,6 @@ def test_order_detail(client, svc, personas):
 
 
 # ---------------------------------------------------------------- devices
-
-
-def add_warnings(city, count: int, *, start: int = 0) -> None:
-    """As in test_api_query_counts.test_warnings: each a new elder's open early warning; every
-    other one raised an alarm (which the board shows too)."""
-    for i in range(start, start + count):
-        elder = testing.elder(residence=(city.community, city.community_b)[i % 2])
-        alarm = None
-        if i % 2:
-            now = timezone.now()
-            alarm = alarm_services.alarm_raise(
-                elder_id=elder.pk,
-                region_code=elder.residence_id,
-                source=AlarmSource.WARNING,
-                at=now,
-                received_at=now,
-                detail="长时间无活动",
-            )
-        EarlyWarning.objects.create(
-            elder=elder,
-            rule="no_movement" if alarm else "no_water_daytime",
-            detail="长时间无活动" if alarm else "白天无用水",
-            action=WarningAction.ALARM if alarm else WarningAction.VISIT,
-            region_id=elder.residence_id,
-            alarm=alarm,
-        )
 
 
 def test_alarm_board(client, city, personas):

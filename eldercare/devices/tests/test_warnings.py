@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
+import os
+import re
+from pathlib import Path
 
 import pytest
 from django.utils import timezone
@@ -296,3 +299,27 @@ def test_the_rules_watch_whom_seed_004_names(city):
     Device.objects.update(installed_at=NOON - dt.timedelta(days=3))
     opened = warnings_sweep(now=NOON)
     assert {w.elder for w in opened if w.rule == "device_silent"} == watched
+
+
+SEED_004 = "建立高齡獨居、孤寡等特殊困難老年人群體生活數據異常監測預警體系"  # seed 004 四 (Beijing), as written
+SEEDS_DIR = Path(os.environ.get("ELDERCARE_SEEDS", Path(__file__).resolve().parents[4] / "shared" / "seeds"))
+
+
+def test_the_rules_quote_seed_004_exactly():
+    from eldercare.devices.warnings import RULES as RULES_FILE
+
+    text = RULES_FILE.read_text(encoding="utf-8")
+    quoted = re.findall("“([^”]*)”", text)
+    assert SEED_004 in quoted
+    for words in quoted:
+        assert words in SEED_004 or words in SEED_004_METERS or words == "80歲及以上高齡老年人", words
+
+
+SEED_004_METERS = "引入智慧水錶、智慧燃氣表等智慧監測預警設備"
+
+
+@pytest.mark.skipif(not SEEDS_DIR.is_dir(), reason="the seed documents are not on this machine")
+def test_the_seed_text_here_is_the_seeds():
+    seed = next(SEEDS_DIR.glob("004_*.txt")).read_text(encoding="utf-8")
+    for words in (SEED_004, SEED_004_METERS, "80歲及以上高齡老年人"):
+        assert words in seed
