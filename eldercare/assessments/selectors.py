@@ -266,3 +266,41 @@ def qualified_assessors(*, actor: User, standard: str, on: dt.date) -> list[User
     found = AssessorQualification.objects.valid_on(on).select_related("user").order_by("user__display_name", "user__username")
     people = {q.user_id: q.user for q in found if q.covers(standard, on) and q.user.is_active}
     return list(people.values())
+
+
+@dataclass(frozen=True)
+class Observable:
+    """An item of the standard in force someone seeing the elder may report between assessments,
+    because the standard asks for a new assessment on a change of it (MZ/T 039-2013 表6 注1: an elder
+    assessed in coma, once conscious again)."""
+
+    item: str
+    name: str
+    options: tuple[tuple[int, str], ...]
+    clause: str
+    text: str
+
+
+def elder_observable(*, actor: User, elder: Elder) -> Observable | None:
+    """What the actor may report about the elder (services.observation_record), or None."""
+    if not (has_cap(actor, Cap.ASSESS) or has_cap(actor, Cap.MANAGE_ASSESSMENTS)):
+        return None
+    if not scope_for(actor).covers_region(elder.residence_id):
+        return None
+    in_force = (
+        Assessment.objects.filter(elder=elder, status=Status.EFFECTIVE, effective_to__isnull=True)
+        .only("standard", "answers", "facts")
+        .order_by("-effective_from")
+        .first()
+    )
+    if in_force is None:
+        return None
+    standard = get_standard(in_force.standard)
+    rules = standard.reassessment
+    for trigger in rules.triggers if rules is not None else ():
+        observed = trigger.observed
+        if observed is not None and observed.item is not None and trigger.concerns(in_force.answers, in_force.facts):
+            item = standard.items[observed.item]
+            options = tuple((o.score, o.text) for o in item.options)
+            return Observable(item.code, item.name, options, trigger.clause, trigger.text)
+    return None

@@ -17,6 +17,7 @@ from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
 from eldercare.accounts.selectors import ERR_REGION_UNKNOWN
+from eldercare.assessments import selectors as assessment_selectors
 from eldercare.elders.models import (
     ASSESSED_GROUPS,
     HEALTH_GROUPS,
@@ -261,6 +262,32 @@ class StatusForm(forms.Form):
     def __init__(self, data: Mapping[str, Any] | None = None, **kwargs: Any) -> None:
         kwargs.setdefault("initial", {"on": timezone.localdate()})
         super().__init__(data, prefix="status", **kwargs)
+
+
+class ObservationForm(forms.Form):
+    """What someone who saw the elder observed of the item the standard watches (意识水平 of an elder
+    assessed in coma): the platform plans the reassessment the standard asks for."""
+
+    item = forms.CharField(widget=forms.HiddenInput)
+    score = forms.TypedChoiceField(label=_("Observed"), coerce=int)
+    on = forms.DateField(label=_("Date of the observation"), widget=DateInput)
+    note = forms.CharField(label=_("Note"), required=False, max_length=200)
+
+    def __init__(self, data: Mapping[str, Any] | None = None, *, actor: User, elder: Elder, **kwargs: Any) -> None:
+        watch = assessment_selectors.elder_observable(actor=actor, elder=elder)
+        kwargs.setdefault("initial", {"on": timezone.localdate(), "item": watch.item if watch else ""})
+        super().__init__(data, prefix="observe", **kwargs)
+        self.watch = watch
+        score = field_as(self, "score", forms.TypedChoiceField)
+        score.choices = [(s, f"{s} {text}") for s, text in watch.options] if watch else []
+        if watch:
+            score.label = watch.name
+
+    def clean_item(self) -> str:
+        item: str = self.cleaned_data["item"]
+        if self.watch is None or item != self.watch.item:
+            raise forms.ValidationError(_("This cannot be observed for this elder."))
+        return item
 
 
 class StayForm(forms.Form):

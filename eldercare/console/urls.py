@@ -19,6 +19,7 @@ urlpatterns = [
     path("elders/<int:pk>/contacts/", elders.elder_contact_add, name="elder_contact_add"),
     path("elders/<int:pk>/consents/", elders.elder_consent_add, name="elder_consent_add"),
     path("elders/<int:pk>/status/", elders.elder_status, name="elder_status"),
+    path("elders/<int:pk>/observations/", elders.elder_observe, name="elder_observe"),
     path("elders/<int:pk>/stays/", elders.elder_stay_add, name="elder_stay_add"),
     path("elders/<int:pk>/stays/end/", elders.elder_stay_end, name="elder_stay_end"),
     path("elders/<int:pk>/assessments/new/", assessments.assessment_schedule, name="assessment_schedule"),

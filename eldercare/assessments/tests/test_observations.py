@@ -111,3 +111,27 @@ def test_an_observation_over_http(client, team, elder, today, personas):
     body = made.json()
     assert (body["outcome"], body["clause"]) == ("scheduled", "5.2.1 表6 注1")
     assert elder.assessments.get(pk=body["assessment_id"]).scheduled_for == today
+
+
+def test_an_observation_on_the_record_page(client, team, elder, today, personas):
+    """The doctor who finds the elder awake reports it on the record; the reassessment is planned."""
+    from django.urls import reverse
+
+    page = reverse("console:elder_detail", args=[elder.pk])
+    client.force_login(personas[Role.FAMILY_DOCTOR])
+    assert "observe_form" not in client.get(page).context  # nothing to watch yet: not assessed in coma
+    _in_coma(team, elder, today)
+    shown = client.get(page)
+    form = shown.context["observe_form"]
+    assert [s for s, _ in form.fields["score"].choices] == [CLEAR, DROWSY, STUPOR, COMA]
+    assert "若意识转为清醒，需重新进行评估" in shown.content.decode()
+    url = reverse("console:elder_observe", args=[elder.pk])
+    bad = client.post(url, {"observe-item": "consciousness", "observe-score": "9", "observe-on": today.isoformat()})
+    assert bad.status_code == 200 and bad.context["observe_form"].errors["score"]
+    wrong = client.post(url, {"observe-item": "vision", "observe-score": "0", "observe-on": today.isoformat()})
+    assert wrong.status_code == 200 and wrong.context["observe_form"].errors["item"]
+    done = client.post(url, {"observe-item": "consciousness", "observe-score": str(CLEAR), "observe-on": today.isoformat()})
+    assert done.status_code == 302
+    assert elder.assessments.filter(status=Status.SCHEDULED, scheduled_for=today).count() == 1
+    client.force_login(personas[Role.CENTER_OPERATOR])  # reads the record, reports no health observations
+    assert client.post(url, {"observe-item": "consciousness", "observe-score": "0", "observe-on": today.isoformat()}).status_code == 403

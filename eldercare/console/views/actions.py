@@ -49,7 +49,7 @@ class Action:
     name: str
     form: type[forms.Form]
     service: Callable[..., Any]
-    done: StrOrPromise | None = None
+    done: StrOrPromise | Callable[[Any], StrOrPromise] | None = None  # a message, or one from the result
 
 
 def table(*actions: Action) -> dict[str, Action]:
@@ -122,7 +122,9 @@ def perform(
         except ValidationError as exc:
             add_service_errors(form, exc)
         else:
-            if action.done is not None:
+            if callable(action.done):
+                messages.success(request, action.done(result))
+            elif action.done is not None:
                 messages.success(request, action.done)
             else:
                 messages.success(request, _("Done: %(status)s") % {"status": result.get_status_display()})

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from collections.abc import Callable, Collection
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -17,14 +18,29 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from eldercare.accounts import selectors as region_selectors
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap
+from eldercare.assessments import selectors as assessment_selectors
+from eldercare.assessments import services as assessment_services
+from eldercare.assessments.services import ObservationOutcome
 from eldercare.elders import excel, presenters, services
 from eldercare.elders import selectors as elder_selectors
+from eldercare.elders.models import Elder
 from eldercare.facilities import selectors as facility_selectors
 from eldercare.facilities import services as facility_services
 
-from ..forms import ConsentForm, ContactForm, ElderFilterForm, GroupForm, StatusForm, StayEndForm, StayForm, add_service_errors
+from ..forms import (
+    ConsentForm,
+    ContactForm,
+    ElderFilterForm,
+    GroupForm,
+    ObservationForm,
+    StatusForm,
+    StayEndForm,
+    StayForm,
+    add_service_errors,
+)
 from .actions import Action, perform, table
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -110,6 +126,9 @@ def _detail_context(request, elder, **overrides) -> dict:
             stay_form=StayForm(actor=actor),
             stay_end_form=StayEndForm(actor=actor, elder=elder),
         )
+    observe_form = ObservationForm(actor=actor, elder=elder)
+    if observe_form.watch is not None:
+        context.update(observe_form=observe_form)
     context.update(overrides)
     return context
 
@@ -132,6 +151,13 @@ def elder_reveal_id(request, pk: int):
     return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, revealed_id=full_number))
 
 
+OBSERVED = {
+    ObservationOutcome.SCHEDULED: _("Recorded: a reassessment is planned for that day, as the standard asks."),
+    ObservationOutcome.BROUGHT_FORWARD: _("Recorded: the open assessment comes first; the level in force is now due that day."),
+    ObservationOutcome.NONE: _("Recorded: the standard asks for no new assessment on this."),
+}
+
+
 ELDER_ACTIONS = table(
     Action("group", GroupForm, services.elder_group_add, _("The priority group has been recorded.")),
     Action("contact", ContactForm, services.contact_add, _("The contact has been added.")),
@@ -139,17 +165,33 @@ ELDER_ACTIONS = table(
     Action("status", StatusForm, services.elder_set_status, _("The record status has been changed.")),
     Action("stay", StayForm, facility_services.stay_record, _("The stay has been recorded.")),
     Action("stay_end", StayEndForm, facility_services.stay_end, _("The stay has ended.")),
+    Action("observe", ObservationForm, assessment_services.observation_record, lambda seen: OBSERVED[seen.outcome]),
 )
 
 
-def _record_action(request, pk: int, name: str, *, anchor: str, with_elder: bool = False, **form_kwargs):
+def _record_action(
+    request,
+    pk: int,
+    name: str,
+    *,
+    anchor: str,
+    with_elder: bool = False,
+    offered_if: Callable[[User, Elder], bool] | None = None,
+    **form_kwargs,
+):
     """One of the small forms on the record page (`views.actions`): saved, back to the record at
     `anchor`; refused input, the record again with the form open and its errors. `with_elder`: the
-    form offers choices of the elder's own (their open stays)."""
+    form offers choices of the elder's own (their open stays). `offered_if`: who may use it, where
+    that is not the registry's editors."""
     actor = request.user
     elder = elder_selectors.elder_get_with_groups(actor=actor, pk=pk)
     if with_elder:
         form_kwargs["elder"] = elder
+    offered: Collection[str]
+    if offered_if is not None:
+        offered = (name,) if offered_if(actor, elder) else ()
+    else:
+        offered = ELDER_ACTIONS.keys() if has_cap(actor, Cap.EDIT_ELDERS) else ()
 
     def page(action, form):
         key = f"{action.name}_form"
@@ -160,7 +202,7 @@ def _record_action(request, pk: int, name: str, *, anchor: str, with_elder: bool
         elder,
         ELDER_ACTIONS[name],
         # The services refuse too; asking first keeps the forms away from roles that may not use them.
-        offered=ELDER_ACTIONS.keys() if has_cap(actor, Cap.EDIT_ELDERS) else (),
+        offered=offered,
         page=page,
         back=reverse("console:elder_detail", args=[pk]) + "#" + anchor,
         form_kwargs=form_kwargs,
@@ -189,6 +231,16 @@ def elder_consent_add(request, pk: int):
 @never_cache
 def elder_status(request, pk: int):
     return _record_action(request, pk, "status", anchor="record")
+
+
+@login_required
+@never_cache
+def elder_observe(request, pk: int):
+    return _record_action(request, pk, "observe", anchor="assessments", actor=request.user, with_elder=True, offered_if=_may_observe)
+
+
+def _may_observe(actor: User, elder: Elder) -> bool:
+    return assessment_selectors.elder_observable(actor=actor, elder=elder) is not None
 
 
 @login_required
