@@ -293,7 +293,7 @@ class ObservationForm(forms.Form):
 class StayForm(forms.Form):
     """A stay in a facility: living in an institution (long-term) or a respite stay."""
 
-    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Institution.objects.none())
+    facility = forms.ModelChoiceField(label=_("Facility"), queryset=Institution.objects.none(), empty_label=_("Choose a facility"))
     kind = forms.ChoiceField(label=_("Kind of stay"), choices=StayKind.choices, initial=StayKind.LONG_TERM)
     start = forms.DateField(label=_("First day"), widget=DateInput)
     end = forms.DateField(label=_("Last day"), widget=DateInput, required=False, help_text=_("Empty while the stay goes on."))
@@ -305,7 +305,7 @@ class StayForm(forms.Form):
 
 
 class StayEndForm(forms.Form):
-    stay = forms.ModelChoiceField(label=_("Stay"), queryset=Stay.objects.none())
+    stay = forms.ModelChoiceField(label=_("Stay"), queryset=Stay.objects.none(), empty_label=None)
     end = forms.DateField(label=_("Last day"), widget=DateInput)
 
     def __init__(self, data: Mapping[str, Any] | None = None, *, actor: User, elder: Elder, **kwargs: Any) -> None:
