@@ -50,14 +50,25 @@ EDITABLE = (Status.SCHEDULED, Status.IN_PROGRESS)
 SCORED = (Status.SUBMITTED, Status.REVIEWED, Status.EFFECTIVE)
 RESULT_FIELDS = ("total", "indicator_scores", "base_level", "level", "adjustments", "care_category", "disability_degree")
 
+class AssessmentAction(enum.StrEnum):
+    """The steps of an assessment's lifecycle (TransitionError names the one refused)."""
+
+    SAVE = "save"
+    SUBMIT = "submit"
+    REVIEW = "review"
+    RETURN_FOR_REVISION = "return"
+    MAKE_EFFECTIVE = "make_effective"
+    CANCEL = "cancel"
+
+
 # action → (statuses it starts from, Chinese verb, English participle) for TransitionError messages.
-ACTIONS = {
-    "save": (EDITABLE, "保存答案", "edited"),
-    "submit": (EDITABLE, "提交", "submitted"),
-    "review": ((Status.SUBMITTED,), "审核", "reviewed"),
-    "return": ((Status.SUBMITTED,), "退回修改", "returned for revision"),
-    "make_effective": ((Status.REVIEWED,), "生效", "made effective"),
-    "cancel": (OPEN, "取消", "cancelled"),
+ACTIONS: dict[str, tuple[tuple[Status, ...], str, str]] = {
+    AssessmentAction.SAVE: (EDITABLE, "保存答案", "edited"),
+    AssessmentAction.SUBMIT: (EDITABLE, "提交", "submitted"),
+    AssessmentAction.REVIEW: ((Status.SUBMITTED,), "审核", "reviewed"),
+    AssessmentAction.RETURN_FOR_REVISION: ((Status.SUBMITTED,), "退回修改", "returned for revision"),
+    AssessmentAction.MAKE_EFFECTIVE: ((Status.REVIEWED,), "生效", "made effective"),
+    AssessmentAction.CANCEL: (OPEN, "取消", "cancelled"),
 }
 
 
@@ -200,7 +211,7 @@ def assessment_save_answers(
     """Save some answers and facts (partial saves allowed); the assessment is then in progress."""
     assessment = _lock(assessment)
     _check_may_assess(actor, assessment)
-    _check_status(assessment, "save")
+    _check_status(assessment, AssessmentAction.SAVE)
     assessment.answers, assessment.facts = _merged(assessment, answers, facts)
     assessment.status = Status.IN_PROGRESS
     with set_actor(actor):
@@ -221,7 +232,7 @@ def assessment_submit(
     """Submit complete answers: check the assessors, score, store the result."""
     assessment = _lock(assessment)
     _check_may_assess(actor, assessment)
-    _check_status(assessment, "submit")
+    _check_status(assessment, AssessmentAction.SUBMIT)
     if not _is_assessor(actor, assessment):
         if assessment.assessor_id is not None:
             raise AssessorError(AssessorError.NOT_ASSIGNED)
@@ -265,7 +276,7 @@ def assessment_return_for_revision(*, actor: User, assessment: Assessment, note:
     """The reviewer sends a submission back to its assessors; its result is cleared."""
     assessment = _lock(assessment)
     _manage(actor, assessment.elder)
-    _check_status(assessment, "return")
+    _check_status(assessment, AssessmentAction.RETURN_FOR_REVISION)
     for field in RESULT_FIELDS:
         column = cast(Field[Any, Any], Assessment._meta.get_field(field))  # the result fields are columns, not relations
         setattr(assessment, field, column.get_default())
@@ -280,7 +291,7 @@ def assessment_return_for_revision(*, actor: User, assessment: Assessment, note:
 def assessment_review(*, actor: User, assessment: Assessment, note: str = "") -> Assessment:
     assessment = _lock(assessment)
     _manage(actor, assessment.elder)
-    _check_status(assessment, "review")
+    _check_status(assessment, AssessmentAction.REVIEW)
     if _is_assessor(actor, assessment):
         raise AssessorError(AssessorError.REVIEWER_IS_ASSESSOR)
     require_qualified(actor, assessment.standard, timezone.localdate())
@@ -305,7 +316,7 @@ def assessment_make_effective(*, actor: User, assessment: Assessment, effective_
     assessment = _lock(assessment)
     elder = assessment.elder
     _manage(actor, elder)
-    _check_status(assessment, "make_effective")
+    _check_status(assessment, AssessmentAction.MAKE_EFFECTIVE)
     Elder.objects.select_for_update().filter(pk=elder.pk).first()  # one elder's levels change one at a time
     assessed_on = assessment.assessed_on
     assert assessed_on is not None  # a reviewed assessment has its date (the assessment_scored_has_result constraint)
@@ -344,7 +355,7 @@ def assessment_cancel(*, actor: User, assessment: Assessment, reason: str) -> As
     """Cancel an assessment that is not yet effective (an effective one is corrected by a new one)."""
     assessment = _lock(assessment)
     _manage(actor, assessment.elder)
-    _check_status(assessment, "cancel")
+    _check_status(assessment, AssessmentAction.CANCEL)
     assessment.status, assessment.cancelled_at = Status.CANCELLED, timezone.now()
     assessment.note = "\n".join(filter(None, [assessment.note, f"取消原因 / cancelled: {reason}"]))
     with set_actor(actor):

@@ -13,6 +13,7 @@ accounts first, the rest self-paid.
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import math
 from decimal import Decimal
 
@@ -50,33 +51,51 @@ from ..models import (
 )
 from .prices import price_for
 
+
+class OrderAction(enum.StrEnum):
+    """The steps an order takes, one service function each (the console posts these names)."""
+
+    ASSIGN = "assign"
+    DISPATCH = "dispatch"
+    ACCEPT = "accept"
+    DECLINE = "decline"
+    DEPART = "depart"
+    CHECK_IN = "check_in"
+    CHECK_OUT = "check_out"
+    CONFIRM = "confirm"
+    SETTLE = "settle"
+    CANCEL = "cancel"
+    NO_SHOW = "no_show"
+
+
 S = OrderStatus
+A = OrderAction
 # Which statuses each action may start from, and where it leads.
 TRANSITIONS: dict[str, tuple[frozenset[str], str]] = {
-    "assign": (frozenset({S.REQUESTED, S.MATCHED}), S.MATCHED),
-    "dispatch": (frozenset({S.MATCHED}), S.DISPATCHED),
-    "accept": (frozenset({S.DISPATCHED}), S.ACCEPTED),
-    "decline": (frozenset({S.DISPATCHED}), S.REQUESTED),
-    "depart": (frozenset({S.ACCEPTED}), S.EN_ROUTE),
-    "check_in": (frozenset({S.ACCEPTED, S.EN_ROUTE}), S.CHECKED_IN),
-    "check_out": (frozenset({S.CHECKED_IN}), S.CHECKED_OUT),
-    "confirm": (frozenset({S.CHECKED_OUT}), S.CONFIRMED),
-    "settle": (frozenset({S.CONFIRMED}), S.SETTLED),
-    "cancel": (frozenset({S.REQUESTED, S.MATCHED, S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE}), S.CANCELLED),
-    "no_show": (frozenset({S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE}), S.NO_SHOW),
+    A.ASSIGN: (frozenset({S.REQUESTED, S.MATCHED}), S.MATCHED),
+    A.DISPATCH: (frozenset({S.MATCHED}), S.DISPATCHED),
+    A.ACCEPT: (frozenset({S.DISPATCHED}), S.ACCEPTED),
+    A.DECLINE: (frozenset({S.DISPATCHED}), S.REQUESTED),
+    A.DEPART: (frozenset({S.ACCEPTED}), S.EN_ROUTE),
+    A.CHECK_IN: (frozenset({S.ACCEPTED, S.EN_ROUTE}), S.CHECKED_IN),
+    A.CHECK_OUT: (frozenset({S.CHECKED_IN}), S.CHECKED_OUT),
+    A.CONFIRM: (frozenset({S.CHECKED_OUT}), S.CONFIRMED),
+    A.SETTLE: (frozenset({S.CONFIRMED}), S.SETTLED),
+    A.CANCEL: (frozenset({S.REQUESTED, S.MATCHED, S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE}), S.CANCELLED),
+    A.NO_SHOW: (frozenset({S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE}), S.NO_SHOW),
 }
-ACTIONS = {
-    "assign": ("派单匹配", "assigned"),
-    "dispatch": ("派单", "dispatched"),
-    "accept": ("接单", "accepted"),
-    "decline": ("拒单", "declined"),
-    "depart": ("出发", "started"),
-    "check_in": ("签到", "checked in"),
-    "check_out": ("签退", "checked out"),
-    "confirm": ("确认", "confirmed"),
-    "settle": ("结算", "settled"),
-    "cancel": ("取消", "cancelled"),
-    "no_show": ("记为未履约", "marked a no-show"),
+ACTIONS: dict[str, tuple[str, str]] = {
+    A.ASSIGN: ("派单匹配", "assigned"),
+    A.DISPATCH: ("派单", "dispatched"),
+    A.ACCEPT: ("接单", "accepted"),
+    A.DECLINE: ("拒单", "declined"),
+    A.DEPART: ("出发", "started"),
+    A.CHECK_IN: ("签到", "checked in"),
+    A.CHECK_OUT: ("签退", "checked out"),
+    A.CONFIRM: ("确认", "confirmed"),
+    A.SETTLE: ("结算", "settled"),
+    A.CANCEL: ("取消", "cancelled"),
+    A.NO_SHOW: ("记为未履约", "marked a no-show"),
 }
 
 # Fraud-check thresholds: the PLATFORM'S DEFAULTS (no seed sets them); settings may change them.
@@ -204,7 +223,7 @@ def caregiver_problems(caregiver: Caregiver, order: Order) -> list[str]:
 @transaction.atomic
 def order_assign(*, actor: User, order: Order, caregiver: Caregiver, note: str = "") -> Order:
     """Assign a caregiver (matching's choice, or an operator's override with its reason in `note`)."""
-    order = _lock(order, "assign")
+    order = _lock(order, A.ASSIGN)
     require(actor, Cap.DISPATCH)
     if not in_region(actor, order.region_id):
         # A provider's own dispatcher: their caregivers, on an open order (in their service area,
@@ -217,7 +236,7 @@ def order_assign(*, actor: User, order: Order, caregiver: Caregiver, note: str =
     if problems:
         raise ValidationError({"caregiver": problems})
     order.caregiver, order.provider, order.match_note = caregiver, caregiver.provider, note
-    return _move(order, "assign", actor, note, ("caregiver", "provider", "match_note"))
+    return _move(order, A.ASSIGN, actor, note, ("caregiver", "provider", "match_note"))
 
 
 @transaction.atomic
@@ -236,34 +255,34 @@ def order_auto_dispatch(*, actor: User, order: Order) -> Order:
 
 @transaction.atomic
 def order_dispatch(*, actor: User, order: Order) -> Order:
-    order = _lock(order, "dispatch")
+    order = _lock(order, A.DISPATCH)
     may_dispatch(actor, order)
-    return _move(order, "dispatch", actor)
+    return _move(order, A.DISPATCH, actor)
 
 
 @transaction.atomic
 def order_accept(*, actor: User, order: Order) -> Order:
-    order = _lock(order, "accept")
+    order = _lock(order, A.ACCEPT)
     _own_task(actor, order)
-    return _move(order, "accept", actor)
+    return _move(order, A.ACCEPT, actor)
 
 
 @transaction.atomic
 def order_decline(*, actor: User, order: Order, reason: str) -> Order:
     """The caregiver cannot take it: back to the queue for another match."""
-    order = _lock(order, "decline")
+    order = _lock(order, A.DECLINE)
     _own_task(actor, order)
     if not reason.strip():
         raise ValidationError({"reason": errors.ERR_REASON})
     order.caregiver, order.provider = None, None
-    return _move(order, "decline", actor, reason, ("caregiver", "provider"))
+    return _move(order, A.DECLINE, actor, reason, ("caregiver", "provider"))
 
 
 @transaction.atomic
 def order_depart(*, actor: User, order: Order) -> Order:
-    order = _lock(order, "depart")
+    order = _lock(order, A.DEPART)
     _own_task(actor, order)
-    return _move(order, "depart", actor)
+    return _move(order, A.DEPART, actor)
 
 
 def metres_between(lat1: Decimal | float, lng1: Decimal | float, lat2: Decimal | float, lng2: Decimal | float) -> float:
@@ -282,13 +301,13 @@ def _flag(order: Order, kind: str, detail: str, other: Order | None = None) -> N
 def order_check_in(
     *, actor: User, order: Order, latitude: Decimal | None, longitude: Decimal | None, at: dt.datetime | None = None
 ) -> Order:
-    order = _lock(order, "check_in")
+    order = _lock(order, A.CHECK_IN)
     _own_task(actor, order)
     if latitude is None or longitude is None:
         raise ValidationError({"latitude": errors.ERR_COORDINATES})
     order.checked_in_at = at or timezone.now()
     order.checkin_latitude, order.checkin_longitude = latitude, longitude
-    _move(order, "check_in", actor, fields=("checked_in_at", "checkin_latitude", "checkin_longitude"))
+    _move(order, A.CHECK_IN, actor, fields=("checked_in_at", "checkin_latitude", "checkin_longitude"))
     if order.latitude is not None and order.longitude is not None:
         distance = metres_between(order.latitude, order.longitude, latitude, longitude)
         if distance > (radius := settings.ELDERCARE_CHECKIN_RADIUS_METRES):
@@ -302,14 +321,14 @@ def order_check_in(
 
 @transaction.atomic
 def order_check_out(*, actor: User, order: Order, record: str, at: dt.datetime | None = None) -> Order:
-    order = _lock(order, "check_out")
+    order = _lock(order, A.CHECK_OUT)
     _own_task(actor, order)
     at = at or timezone.now()
     assert order.checked_in_at is not None  # checked in: order_check_in set it
     if at < order.checked_in_at:
         raise ValidationError({"at": errors.ERR_CHECKOUT_BEFORE_CHECKIN})
     order.checked_out_at, order.record = at, record
-    _move(order, "check_out", actor, fields=("checked_out_at", "record"))
+    _move(order, A.CHECK_OUT, actor, fields=("checked_out_at", "record"))
     _check_delivery(order)
     return order
 
@@ -364,7 +383,7 @@ def order_confirm(*, actor: User, order: Order, rating: int, comment: str = "") 
     """The elder (or family, or a community worker for them) confirms and rates the service; it is
     priced at the guide price of the day and paid from the elder's allowances first: hour accounts
     for hourly items, then yuan accounts, the rest self-paid."""
-    order = _lock(order, "confirm")
+    order = _lock(order, A.CONFIRM)
     _may_confirm(actor, order)
     if not isinstance(rating, int) or isinstance(rating, bool) or not 1 <= rating <= 5:
         raise ValidationError({"rating": errors.ERR_RATING})
@@ -381,7 +400,7 @@ def order_confirm(*, actor: User, order: Order, rating: int, comment: str = "") 
     order.rating, order.rating_comment = rating, comment[:300]
     return _move(
         order,
-        "confirm",
+        A.CONFIRM,
         actor,
         comment,
         ("unit_price", "amount", "paid_by_allowance", "allowance_minutes", "self_pay", "rating", "rating_comment"),
@@ -429,7 +448,7 @@ def _pay(order: Order, day: dt.date, hourly_price: int, minutes: int, amount: in
 
 @transaction.atomic
 def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
-    order = _lock(order, "cancel")
+    order = _lock(order, A.CANCEL)
     if not reason.strip():
         raise ValidationError({"reason": errors.ERR_REASON})
     dispatcher = has_cap(actor, Cap.DISPATCH) and (
@@ -439,14 +458,14 @@ def order_cancel(*, actor: User, order: Order, reason: str) -> Order:
         require(actor, Cap.REQUEST_SERVICE)
         _elder_for(actor, order.elder)
     order.reason = reason[:300]
-    return _move(order, "cancel", actor, reason, ("reason",))
+    return _move(order, A.CANCEL, actor, reason, ("reason",))
 
 
 @transaction.atomic
 def order_no_show(*, actor: User, order: Order, reason: str) -> Order:
     """The service did not happen: the caregiver did not come (reported by the elder's side or an
     operator), or found nobody home (reported by the caregiver)."""
-    order = _lock(order, "no_show")
+    order = _lock(order, A.NO_SHOW)
     if not reason.strip():
         raise ValidationError({"reason": errors.ERR_REASON})
     if has_cap(actor, Cap.SERVE):
@@ -456,7 +475,7 @@ def order_no_show(*, actor: User, order: Order, reason: str) -> Order:
     else:
         _may_confirm(actor, order)
     order.reason = reason[:300]
-    return _move(order, "no_show", actor, reason, ("reason",))
+    return _move(order, A.NO_SHOW, actor, reason, ("reason",))
 
 
 def orders_settle(*, region_code: str, month: dt.date) -> int:
