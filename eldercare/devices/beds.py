@@ -4,11 +4,13 @@ inspections and services recorded against them."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_elder
 from eldercare.core.errors import Err
@@ -24,7 +26,9 @@ ERR_EQUIPMENT = '设备清单格式：[{"item": "护理床"}, …] / equipment i
 
 
 @transaction.atomic
-def bed_register(*, actor, elder: Elder, provider: Provider, contract_number: str, starts: dt.date, equipment: list[dict]) -> HomeCareBed:
+def bed_register(
+    *, actor: User, elder: Elder, provider: Provider, contract_number: str, starts: dt.date, equipment: list[dict[str, Any]]
+) -> HomeCareBed:
     require(actor, Cap.EDIT_ELDERS)
     require_elder(actor, elder)
     if not isinstance(equipment, list) or not all(isinstance(e, dict) and isinstance(e.get("item"), str) for e in equipment):
@@ -37,14 +41,14 @@ def bed_register(*, actor, elder: Elder, provider: Provider, contract_number: st
         )
 
 
-def may_record(actor, bed: HomeCareBed) -> bool:
+def may_record(actor: User, bed: HomeCareBed) -> bool:
     """The contracted provider's admins and the region's staff keep a bed's records."""
     regional = has_cap(actor, Cap.EDIT_ELDERS) and in_region(actor, bed.elder.residence_id)
     return regional or manages(actor, bed.provider)
 
 
 @transaction.atomic
-def bed_record_add(*, actor, bed: HomeCareBed, kind: str, on: dt.date, note: str) -> BedRecord:
+def bed_record_add(*, actor: User, bed: HomeCareBed, kind: str, on: dt.date, note: str) -> BedRecord:
     """An inspection, a service or a repair: by the contracted provider's people or the region's staff."""
     if not may_record(actor, bed):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)

@@ -55,6 +55,10 @@ class Delivery(enum.StrEnum):
     REJECTED = "rejected"  # unreadable or from an unknown device; kept as a dead letter where unreadable
 
 
+# A reading's identity: the device's serial, the event time and the device's message id.
+Key = tuple[str, dt.datetime, str]
+
+
 class Outcome(NamedTuple):
     serial: str
     message_id: str
@@ -63,7 +67,7 @@ class Outcome(NamedTuple):
     alarm_id: int | None = None
 
 
-def _time(raw) -> dt.datetime:
+def _time(raw: object) -> dt.datetime:
     if isinstance(raw, bool):
         raise Rejected("ts: 不是时间 / not a time")
     if isinstance(raw, (int, float)):
@@ -79,7 +83,7 @@ def _time(raw) -> dt.datetime:
     raise Rejected("ts: 缺少时间 / missing time")
 
 
-def parse_one(data, *, serial: str | None = None, latest: dt.datetime | None = None) -> Message:
+def parse_one(data: object, *, serial: str | None = None, latest: dt.datetime | None = None) -> Message:
     """One message of the wire format, checked field by field; Rejected names the field.
     `latest`: the latest time accepted (now plus the clock drift allowed), worked out once per payload."""
     if not isinstance(data, dict):
@@ -199,7 +203,7 @@ SELECT DISTINCT i.serial, NULL::timestamptz, NULL::text FROM ingest_batch i WHER
 """
 
 
-def _store_plain_postgres(plain: list[Message], received_at: dt.datetime) -> tuple[set[str], set[tuple]]:
+def _store_plain_postgres(plain: list[Message], received_at: dt.datetime) -> tuple[set[str], set[Key]]:
     """Store readings that raise no alarm; the unknown serials, and (serial, at, msg_id) of what was new."""
     if not plain:
         return set(), set()
@@ -224,7 +228,7 @@ def _store_plain_postgres(plain: list[Message], received_at: dt.datetime) -> tup
     return unknown, {row for row in rows if row[1] is not None}
 
 
-def _store_plain(plain: list[Message], received_at: dt.datetime) -> tuple[set[str], set[tuple]]:
+def _store_plain(plain: list[Message], received_at: dt.datetime) -> tuple[set[str], set[Key]]:
     """The same with the ORM (SQLite: a single writer, so looking first is enough)."""
     if not plain:
         return set(), set()
@@ -239,7 +243,7 @@ def _store_plain(plain: list[Message], received_at: dt.datetime) -> tuple[set[st
             "device_id", "at", "message_id"
         )
     }
-    added: dict[tuple, Message] = {}
+    added: dict[Key, Message] = {}
     for m in plain:
         key = (m.serial, m.at, m.message_id)
         if m.serial in devices and key not in known and key not in added:

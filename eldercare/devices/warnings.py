@@ -10,11 +10,13 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -156,7 +158,7 @@ def load_rules(path: Path = RULES) -> tuple[Watch, tuple[Rule, ...]]:
     return applies, tuple(rules)
 
 
-def _homes(applies: Watch, now: dt.datetime):
+def _homes(applies: Watch, now: dt.datetime) -> QuerySet[Elder]:
     return Elder.objects.filter(applies.q(timezone.localdate(now)), status=ElderStatus.ACTIVE)
 
 
@@ -172,7 +174,7 @@ def _use(kinds: tuple[str, ...]) -> Q:
     return Q(device__kind__in=counted) | Q(device__kind__in=metered, value__gt=0)
 
 
-def _no_activity(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+def _no_activity(rule: Rule, applies: Watch, now: dt.datetime) -> dict[int, str]:
     if not _in_hours(rule, now):
         return {}
     since = now - dt.timedelta(hours=rule.hours)
@@ -198,7 +200,7 @@ def _no_activity(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     return found
 
 
-def _gas_without_water(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+def _gas_without_water(rule: Rule, applies: Watch, now: dt.datetime) -> dict[int, str]:
     since = now - dt.timedelta(minutes=rule.minutes)
     homes = _homes(applies, now)
     gas = Reading.objects.filter(device__kind=DeviceKind.GAS, value__gt=0, at__gte=since, device__elder__in=homes)
@@ -218,7 +220,7 @@ def _gas_without_water(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
     }
 
 
-def _silent(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+def _silent(rule: Rule, applies: Watch, now: dt.datetime) -> dict[int, str]:
     since = now - dt.timedelta(hours=rule.hours)
     quiet = Device.objects.filter(
         Q(last_seen__lt=since) | Q(last_seen__isnull=True, installed_at__lt=since), status=DeviceStatus.ACTIVE, elder__in=_homes(applies, now)
@@ -234,7 +236,7 @@ def _day_bounds(day: dt.date) -> tuple[dt.datetime, dt.datetime]:
     return start, start + dt.timedelta(days=1)
 
 
-def _day_measure(rule: Rule):
+def _day_measure(rule: Rule) -> Count | Sum:
     """What a day comes to: its active hours (distinct clock hours with use), or the meters' total
     use, or the number of door/motion events."""
     if rule.measure == "active_hours":
@@ -242,7 +244,7 @@ def _day_measure(rule: Rule):
     return Sum("value") if all(d not in COUNTED for d in rule.devices) else Count("message_id")
 
 
-def baseline_usual(rule: Rule, elder_ids, day: dt.date) -> dict[int, tuple[float, int]]:
+def baseline_usual(rule: Rule, elder_ids: Iterable[int] | QuerySet[Any], day: dt.date) -> dict[int, tuple[float, int]]:
     """Elder id → (the usual day's use over the `days` before `day`, days with data)."""
     start, _ = _day_bounds(day - dt.timedelta(days=rule.days))
     end, _ = _day_bounds(day)
@@ -260,7 +262,7 @@ def baseline_usual(rule: Rule, elder_ids, day: dt.date) -> dict[int, tuple[float
     return {e: (sum(days) / len(days), len(days)) for e, days in totals.items()}
 
 
-def _baseline(rule: Rule, applies, now: dt.datetime) -> dict[int, str]:
+def _baseline(rule: Rule, applies: Watch, now: dt.datetime) -> dict[int, str]:
     day = timezone.localtime(now).date() - dt.timedelta(days=1)  # judge yesterday, a whole day
     elder_ids = list(
         Device.objects.filter(kind__in=rule.devices, status=DeviceStatus.ACTIVE, elder__in=_homes(applies, now))

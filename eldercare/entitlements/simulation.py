@@ -9,12 +9,14 @@ from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 
+from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import require, require_region
 from eldercare.core.errors import Err
 from eldercare.regions.models import Level, Region
 
 from .engine import facts_day, grant, load_facts_for, resolve_exclusions
+from .facts import Facts
 from .policy import SCALE, Policy, policies_for
 
 ERR_UNKNOWN_TIER = Err("entitlements.unknown_tier", "政策{policy}中没有待遇“{benefit}”的档次“{tier}” / policy {policy} has no tier {tier} in {benefit}")
@@ -61,7 +63,7 @@ def _apply(policies: list[Policy], changes: list[Change]) -> list[Policy]:
     return [p.with_amounts(by_policy[p.id]) if p.id in by_policy else p for p in policies]
 
 
-def _grants(policy: Policy, facts_by_day: dict[dt.date, dict], elder_id: int, month: dt.date) -> dict[str, int]:
+def _grants(policy: Policy, facts_by_day: dict[dt.date, dict[int, Facts]], elder_id: int, month: dt.date) -> dict[str, int]:
     granted = {}
     for benefit in policy.benefits_in_force(month):
         facts = facts_by_day[facts_day(benefit, month)].get(elder_id)
@@ -74,7 +76,7 @@ def _grants(policy: Policy, facts_by_day: dict[dt.date, dict], elder_id: int, mo
     return {key: g.amount for key, g in granted.items()}
 
 
-def simulate(*, actor, region: Region, month: dt.date, changes: list[Change]) -> list[CountyResult]:
+def simulate(*, actor: User, region: Region, month: dt.date, changes: list[Change]) -> list[CountyResult]:
     """A month under today's rules and under the changed ones, county by county."""
     require(actor, Cap.MANAGE_ENTITLEMENTS)
     require_region(actor, region.code)
