@@ -101,3 +101,16 @@ def elder(*, residence: Region, groups: tuple[tuple[str, str], ...] = (), **kw) 
     for group, level in groups:
         add_group(saved, group, level)
     return saved
+
+
+def error_codes(exc: BaseException) -> set[str]:
+    """The stable codes a refusal carries (core.errors.Err, or a ValidationError's own code): what
+    tests assert, rather than the wording."""
+    from django.core.exceptions import ValidationError
+
+    from eldercare.core.errors import code_of
+
+    if isinstance(exc, ValidationError):
+        found = exc.error_dict.values() if hasattr(exc, "error_dict") else [exc.error_list]
+        return {code_of(e.message, e.code or "") for errors in found for e in errors}
+    return {code_of(exc.args[0], "")} if exc.args else set()

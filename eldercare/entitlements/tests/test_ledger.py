@@ -15,6 +15,7 @@ from eldercare.entitlements.models import Account, Entry, EntryKind, IssuanceRun
 from eldercare.entitlements.services.issuance import issuance_execute
 from eldercare.entitlements.services.ledger import accounts_expire, allowance_adjust, allowance_reverse, allowance_spend
 from eldercare.tests import builders as testing
+from eldercare.tests.builders import error_codes
 
 from .conftest import MONTH, born
 
@@ -58,7 +59,7 @@ class TestSpend:
         assert balance(account) == 0
         with pytest.raises(ValidationError) as refused:
             spend(account, operator, 30, "o3")
-        assert "余额不足" in str(refused.value)
+        assert error_codes(refused.value) == {"entitlements.insufficient"}
         assert balance(account) == 0
         assert sum(account.entries.values_list("amount", flat=True)) == 0
 
@@ -72,7 +73,7 @@ class TestSpend:
         spend(account, operator, 60, "k")
         with pytest.raises(ValidationError) as refused:
             spend(account, operator, 30, "k")
-        assert "幂等键" in str(refused.value)
+        assert error_codes(refused.value) == {"entitlements.key_reused"}
         assert balance(account) == 120
 
     @pytest.mark.parametrize("amount", [0, -60, 1.5, True])
@@ -83,7 +84,7 @@ class TestSpend:
     def test_hours_carry_the_value_the_provider_is_paid(self, account, operator, provider):
         with pytest.raises(ValidationError) as refused:
             allowance_spend(actor=operator, account=account, amount=60, key="v", on=SERVICE_DAY, provider=provider)
-        assert "结算金额" in str(refused.value)
+        assert error_codes(refused.value) == {"entitlements.value"}
         entry = spend(account, operator, 90, "w")
         assert (entry.provider, entry.value) == (provider, -60_00)
 
@@ -91,7 +92,7 @@ class TestSpend:
     def test_only_within_the_accounts_period(self, account, operator, day):
         with pytest.raises(ValidationError) as refused:
             spend(account, operator, 60, "late", on=day)
-        assert "使用期" in str(refused.value)
+        assert error_codes(refused.value) == {"entitlements.not_valid_on"}
 
     def test_scope_and_capability(self, city, account, personas):
         outsider = testing.user("centre-far", Role.CENTER_OPERATOR, city.street_b)

@@ -14,6 +14,7 @@ from eldercare.entitlements.services.ledger import allowance_adjust, allowance_r
 from eldercare.entitlements.services.settlement import settlement_lock, settlement_prepare
 from eldercare.facilities.models import Stay
 from eldercare.providers.models import Provider
+from eldercare.tests.builders import error_codes
 
 from .conftest import MONTH, provider_code
 
@@ -97,7 +98,7 @@ def test_preparing_again_follows_the_ledger_and_locking_freezes_it(city, hz, pro
         allowance_spend(
             actor=month_done["operator"], account=e85, amount=1, key="s6", on=dt.date(2026, 11, 28), provider=provider, value=67
         )
-    assert "已结算锁定" in str(refused.value)
+    assert error_codes(refused.value) == {"entitlements.settled"}
     with pytest.raises(ValidationError):
         allowance_adjust(actor=officer, account=e85, amount=60, key="a1", reason="补发")
     with pytest.raises(ValidationError):
@@ -107,4 +108,4 @@ def test_preparing_again_follows_the_ledger_and_locking_freezes_it(city, hz, pro
     # A county under the locked city cannot be settled again for the month: that would pay twice.
     with pytest.raises(ValidationError) as refused:
         settlement_prepare(actor=personas[Role.CIVIL_COUNTY], region=city.county, month=MONTH, today=AFTER)
-    assert "范围重叠" in str(refused.value)
+    assert error_codes(refused.value) == {"entitlements.overlapping_settlement"}

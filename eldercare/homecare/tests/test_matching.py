@@ -14,6 +14,7 @@ from eldercare.accounts.roles import Role
 from eldercare.homecare import matching
 from eldercare.homecare.models import Caregiver, Order, OrderStatus, Preference
 from eldercare.homecare.services import orders as o
+from eldercare.tests.builders import error_codes
 
 from .conftest import HOME, caregiver_for
 
@@ -121,7 +122,7 @@ def test_nobody_and_why(field, personas):
     assert "0名" in choice.note
     with pytest.raises(ValidationError) as refused:
         o.order_auto_dispatch(actor=personas[R.CENTER_OPERATOR], order=order)
-    assert "没有可派的护理员" in str(refused.value)
+    assert error_codes(refused.value) == {"homecare.no_match"}
 
 
 def test_automatic_dispatch_records_the_reasons(field, personas):

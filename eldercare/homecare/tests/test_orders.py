@@ -15,6 +15,7 @@ from eldercare.entitlements.models import Account, Entry, EntryKind
 from eldercare.homecare.models import FlagKind, FraudFlag, Order, OrderStatus
 from eldercare.homecare.services import orders as o
 from eldercare.providers.models import ProviderStatus
+from eldercare.tests.builders import error_codes
 
 from .conftest import HOME, caregiver_for
 
@@ -113,7 +114,7 @@ class TestLifecycle:
         order = delivered(svc, personas, item="medical_check", minutes=30)
         with pytest.raises(ValidationError) as refused:
             o.order_confirm(actor=personas[R.ELDER], order=order, rating=5)
-        assert "指导价" in str(refused.value)
+        assert error_codes(refused.value) == {"homecare.no_price"}
         order.refresh_from_db()
         assert order.status == S.CHECKED_OUT
         assert not Entry.objects.filter(kind=EntryKind.SPEND).exists()
@@ -246,7 +247,7 @@ class TestEligibility:
         bath = request(svc, personas, item="bath_home")
         with pytest.raises(ValidationError) as refused:
             o.order_assign(actor=personas[R.CENTER_OPERATOR], order=bath, caregiver=expired)
-        assert "过期" in str(refused.value)
+        assert "homecare.certificate_expired" in error_codes(refused.value)
         clean = request(svc, personas, item="clean_home")  # no certificate needed
         assert o.order_assign(actor=personas[R.CENTER_OPERATOR], order=clean, caregiver=expired).status == S.MATCHED
 

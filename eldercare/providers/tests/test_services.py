@@ -9,6 +9,7 @@ from eldercare.accounts.roles import Role
 from eldercare.providers.creditcode import check_character
 from eldercare.providers.selectors import manages, serves
 from eldercare.providers.services import provider_register, service_area_add
+from eldercare.tests.builders import error_codes
 
 R = Role
 
@@ -24,7 +25,7 @@ def test_providers_need_a_valid_credit_code(personas, city):
     assert provider.credit_code.isupper()
     with pytest.raises(ValidationError) as refused:
         provider_register(actor=personas[R.CIVIL_COUNTY], name="假冒", credit_code="52330102MJ12345670", region=city.county)
-    assert "校验位" in str(refused.value)
+    assert error_codes(refused.value) == {"providers.credit_code_check"}
     assert service_area_add(actor=personas[R.CIVIL_COUNTY], provider=provider, region=city.street).region == city.street
     with pytest.raises(PermissionDenied):
         provider_register(actor=personas[R.PROVIDER_ADMIN], name="自封", credit_code=code("52330102MJ7654321"), region=city.county)
