@@ -130,7 +130,8 @@ def dead_letter(source: str, payload: bytes, reason: str) -> DeadLetter:
     return DeadLetter.objects.create(source=source[:200], payload=text[:10_000], reason=reason[:300])
 
 
-@transaction.atomic
+# Durable: when it returns, what it stored is committed, so the caller may acknowledge to the device.
+@transaction.atomic(durable=True)
 def store(messages: list[Message], *, received_at: dt.datetime | None = None) -> list[Outcome]:
     """Persist a batch in one transaction (readings, alarms, devices' last seen); committed when this
     returns, so the caller may then acknowledge every message to its device. One outcome per message,

@@ -326,7 +326,7 @@ def warnings_sweep(*, now: dt.datetime | None = None) -> list[EarlyWarning]:
             continue
         for elder_id, detail in new.items():
             try:
-                with transaction.atomic():
+                with transaction.atomic(durable=True):  # each warning (and its alarm) committed on its own
                     alarm = None
                     if rule.action == WarningAction.ALARM:
                         alarm = alarm_raise(
