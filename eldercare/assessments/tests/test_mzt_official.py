@@ -260,11 +260,11 @@ def mzt_data():
     return copy.deepcopy(yaml.safe_load((STANDARDS_DIR / "mzt_039_2013.yaml").read_text(encoding="utf-8")))
 
 
-def refused(data, code: str, path: str) -> None:
+def refusal(data) -> tuple[str, str, str]:
+    """What the loader says of a broken standard: (its code, the entry's path, the message)."""
     with pytest.raises(DataFileError) as info:
         parse_standard(data, "broken.yaml")
-    assert (info.value.code, info.value.path) == (code, path), str(info.value)
-    assert str(info.value).startswith(f"broken.yaml: {path}: ")
+    return info.value.code, info.value.path, str(info.value)
 
 
 def trigger_of(data, code: str) -> tuple[int, dict]:
@@ -289,12 +289,20 @@ def trigger_of(data, code: str) -> tuple[int, dict]:
 def test_loader_refuses_a_bad_reassessment_trigger(mzt_data, change, code, path):
     index, trigger = trigger_of(mzt_data, "regained_consciousness")
     change(trigger)
-    refused(mzt_data, code, f"reassessment.triggers[{index}].{path}")
+    where = f"reassessment.triggers[{index}].{path}"
+    found, at, message = refusal(mzt_data)
+    assert (found, at) == (code, where), message
+    assert message.startswith(f"broken.yaml: {where}: ")
 
 
 def test_loader_refuses_a_bad_reassessment_section(mzt_data):
     mzt_data["reassessment"]["interval_months"] = 0
-    refused(mzt_data, DataFileError.BAD_VALUE, "reassessment.interval_months")
+    found, at, message = refusal(mzt_data)
+    assert (found, at) == (DataFileError.BAD_VALUE, "reassessment.interval_months"), message
+    assert message.startswith("broken.yaml: reassessment.interval_months: ")
     mzt_data["reassessment"]["interval_months"] = 6
     mzt_data["reassessment"]["triggers"].append(dict(mzt_data["reassessment"]["triggers"][0]))
-    refused(mzt_data, DataFileError.BAD_VALUE, f"reassessment.triggers[{len(mzt_data['reassessment']['triggers']) - 1}].code")
+    where = f"reassessment.triggers[{len(mzt_data['reassessment']['triggers']) - 1}].code"
+    found, at, message = refusal(mzt_data)
+    assert (found, at) == (DataFileError.BAD_VALUE, where), message
+    assert message.startswith(f"broken.yaml: {where}: ")
