@@ -7,6 +7,7 @@ button press, a fall, smoke; called by `ingest.store`) or an early-warning rule 
 from __future__ import annotations
 
 import datetime as dt
+import enum
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import cast
@@ -69,20 +70,37 @@ def alarm_raise(
     return alarm
 
 
-def _lock(alarm: Alarm, actor: User, allowed: tuple[AlarmStatus, ...], action: tuple[str, str]) -> Alarm:
+class AlarmAction(enum.StrEnum):
+    """What an operator does to an alarm (the console posts these names)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    DISPATCH = "dispatch"
+    RESOLVE = "resolve"
+
+
+# Each action: the statuses it starts from, and its words for the refusal (Chinese verb, English participle).
+STEPS: dict[str, tuple[frozenset[str], str, str]] = {
+    AlarmAction.ACKNOWLEDGE: (frozenset({AlarmStatus.RAISED}), "响应", "acknowledged"),
+    AlarmAction.DISPATCH: (frozenset({AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED}), "派人", "dispatched"),
+    AlarmAction.RESOLVE: (frozenset({AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED}), "处置完成", "resolved"),
+}
+
+
+def _lock(alarm: Alarm, actor: User, action: AlarmAction) -> Alarm:
     require(actor, Cap.HANDLE_ALARMS)
     require_region(actor, alarm.region_id)
     alarm = Alarm.objects.select_for_update(of=("self",)).select_related("elder").get(pk=alarm.pk)
+    allowed, verb, participle = STEPS[action]
     if alarm.status not in allowed:
         status = AlarmStatus(alarm.status)
-        raise ValidationError(ERR_ILLEGAL.format(status=status.label, action=action[0], status_en=status.value, action_en=action[1]))
+        raise ValidationError(ERR_ILLEGAL.format(status=status.label, action=verb, status_en=status.value, action_en=participle))
     return alarm
 
 
 @transaction.atomic(durable=True)
 def alarm_acknowledge(*, actor: User, alarm: Alarm) -> Alarm:
     """An operator has seen it: escalation stops."""
-    alarm = _lock(alarm, actor, (AlarmStatus.RAISED,), ("响应", "acknowledged"))
+    alarm = _lock(alarm, actor, AlarmAction.ACKNOWLEDGE)
     alarm.status, alarm.acknowledged_at, alarm.acknowledged_by, alarm.next_escalation_at = (
         AlarmStatus.ACKNOWLEDGED,
         timezone.now(),
@@ -96,7 +114,7 @@ def alarm_acknowledge(*, actor: User, alarm: Alarm) -> Alarm:
 
 @transaction.atomic(durable=True)
 def alarm_dispatch(*, actor: User, alarm: Alarm, responder: str, name: str = "") -> Alarm:
-    alarm = _lock(alarm, actor, (AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED), ("派人", "dispatched"))
+    alarm = _lock(alarm, actor, AlarmAction.DISPATCH)
     if responder not in Responder.values:
         raise ValidationError({"responder": ERR_RESPONDER})
     alarm.status, alarm.dispatched_at, alarm.responder, alarm.responder_name = AlarmStatus.DISPATCHED, timezone.now(), responder, name[:100]
@@ -107,7 +125,7 @@ def alarm_dispatch(*, actor: User, alarm: Alarm, responder: str, name: str = "")
 
 @transaction.atomic(durable=True)
 def alarm_resolve(*, actor: User, alarm: Alarm, outcome: str) -> Alarm:
-    alarm = _lock(alarm, actor, (AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED), ("处置完成", "resolved"))
+    alarm = _lock(alarm, actor, AlarmAction.RESOLVE)
     if not outcome.strip():
         raise ValidationError({"outcome": ERR_OUTCOME})
     alarm.status, alarm.resolved_at, alarm.outcome = AlarmStatus.RESOLVED, timezone.now(), outcome.strip()[:300]

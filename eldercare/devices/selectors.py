@@ -12,6 +12,7 @@ from eldercare.accounts.scoping import has_cap, in_region, require, scope_for
 from eldercare.core.errors import Err
 from eldercare.elders.models import Contact
 
+from .alarms import STEPS
 from .models import Alarm, AlarmStatus, BedRecord, Device, EarlyWarning, HomeCareBed, Reading, WarningStatus
 
 ERR_ALARM_NOT_FOUND = Err("devices.alarm_not_found", "未找到该告警 / no such alarm")
@@ -124,12 +125,8 @@ def bed_get(*, actor: User, pk: int) -> HomeCareBed:
 
 # ---------------------------------------------------------------- what a user may do to an alarm
 
-# The statuses each step starts from, as `alarms.alarm_acknowledge` / `alarm_dispatch` / `alarm_resolve` lock them.
-ALARM_STEPS: dict[str, frozenset[str]] = {
-    "acknowledge": frozenset({AlarmStatus.RAISED}),
-    "dispatch": frozenset({AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED}),
-    "resolve": frozenset({AlarmStatus.ACKNOWLEDGED, AlarmStatus.DISPATCHED}),
-}
+# The statuses each step starts from: the table the services lock by.
+ALARM_STEPS: dict[str, frozenset[str]] = {action: starts for action, (starts, _, _) in STEPS.items()}
 
 
 def alarm_actions(actor: User, alarm: Alarm) -> frozenset[str]:

@@ -475,22 +475,26 @@ def bed_provider(city, personas):
         (R.PROVIDER_ADMIN, 5),  # login 2, count, page, the page's records
     ],
 )
+def add_beds(city, worker, provider, count: int, *, start: int = 0) -> None:
+    """Each: a new elder's bed with its equipment, an inspection and a service recorded."""
+    for i in range(start, start + count):
+        bed = bed_register(
+            actor=worker,
+            elder=testing.elder(residence=city.community),
+            provider=provider,
+            contract_number=f"HB-{i:04d}",
+            starts=dt.date(2026, 1, 1),
+            equipment=[{"item": "护理床"}, {"item": "扶手"}],
+        )
+        bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.INSPECTION, on=dt.date(2026, 2, 1 + i), note="巡检正常")
+        bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.SERVICE, on=dt.date(2026, 3, 1 + i), note="上门护理")
+
+
 def test_beds(client, city, personas, bed_provider, role, costs):
     worker = personas[R.COMMUNITY_WORKER]
 
     def beds(count: int, *, start: int = 0) -> None:
-        """Each: a new elder's bed with its equipment, an inspection and a service recorded."""
-        for i in range(start, start + count):
-            bed = bed_register(
-                actor=worker,
-                elder=testing.elder(residence=city.community),
-                provider=bed_provider,
-                contract_number=f"HB-{i:04d}",
-                starts=dt.date(2026, 1, 1),
-                equipment=[{"item": "护理床"}, {"item": "扶手"}],
-            )
-            bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.INSPECTION, on=dt.date(2026, 2, 1 + i), note="巡检正常")
-            bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.SERVICE, on=dt.date(2026, 3, 1 + i), note="上门护理")
+        add_beds(city, worker, bed_provider, count, start=start)
 
     beds(N)
     client.force_login(personas[role])

@@ -31,8 +31,7 @@ from django.utils import timezone
 from eldercare.accounts.roles import Role
 from eldercare.core.months import add_months
 from eldercare.devices import alarms as alarm_services
-from eldercare.devices.beds import bed_record_add, bed_register
-from eldercare.devices.models import Alarm, AlarmSource, BedRecord, Device, Event, Reading, Responder
+from eldercare.devices.models import Alarm, AlarmSource, Device, Event, Reading, Responder
 from eldercare.elders import services as elder_services
 from eldercare.elders.models import ConsentKind, Contact, Relation
 from eldercare.entitlements.models import SettlementLine, Unit
@@ -53,6 +52,7 @@ from eldercare.tests.test_api_query_counts import (
     N,
     _growth,
     add_alarms,
+    add_beds,
     add_elders,
     add_warnings,
     assessments,
@@ -376,19 +376,7 @@ def test_bed_list(client, city, personas, bed_provider, role, costs):
     worker = personas[R.COMMUNITY_WORKER]
 
     def beds(count: int, *, start: int = 0) -> None:
-        """As in test_api_query_counts.test_beds: each a new elder's bed with its equipment, an
-        inspection and a service recorded."""
-        for i in range(start, start + count):
-            bed = bed_register(
-                actor=worker,
-                elder=testing.elder(residence=city.community),
-                provider=bed_provider,
-                contract_number=f"HB-{i:04d}",
-                starts=dt.date(2026, 1, 1),
-                equipment=[{"item": "护理床"}, {"item": "扶手"}],
-            )
-            bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.INSPECTION, on=dt.date(2026, 2, 1 + i), note="巡检正常")
-            bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.SERVICE, on=dt.date(2026, 3, 1 + i), note="上门护理")
+        add_beds(city, worker, bed_provider, count, start=start)
 
     beds(N)
     client.force_login(personas[role])
