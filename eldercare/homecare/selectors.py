@@ -24,6 +24,7 @@ from eldercare.regions.models import code_bounds
 
 from .models import FraudFlag, Order, OrderStatus, ServiceItem
 from .services.orders import TRANSITIONS, may_dispatch
+from .services.orders import OrderAction as A
 
 ERR_ORDER_NOT_FOUND = Err("homecare.order_not_found", "未找到该工单 / no such order")
 
@@ -99,6 +100,9 @@ def _dispatches(actor: User, order: Order) -> bool:
     return True
 
 
+AUTO_DISPATCH = "auto_dispatch"  # match and dispatch in one step (services.orders.order_auto_dispatch)
+
+
 def order_actions(actor: User, order: Order) -> frozenset[str]:
     """The steps to offer the actor on an order they can see (its buttons; the console refuses any
     other before calling a service, and each service checks again under the row lock).
@@ -124,20 +128,20 @@ def order_actions(actor: User, order: Order) -> frozenset[str]:
             elder_in_scope.append(scoped_elders(actor).filter(pk=order.elder_id).exists())
         return elder_in_scope[0]
 
-    actions = set()
+    actions: set[str] = set()
     if dispatcher:
-        actions |= allowed & {"assign", "dispatch"}
-        if "assign" in allowed:
-            actions.add("auto_dispatch")
-    elif "assign" in allowed and order.provider_id is None and has_cap(actor, Cap.DISPATCH) and has_cap(actor, Cap.MANAGE_CAREGIVERS):
-        actions.add("assign")  # a provider's admin takes an open order for one of its own caregivers
+        actions |= allowed & {A.ASSIGN, A.DISPATCH}
+        if A.ASSIGN in allowed:
+            actions.add(AUTO_DISPATCH)
+    elif A.ASSIGN in allowed and order.provider_id is None and has_cap(actor, Cap.DISPATCH) and has_cap(actor, Cap.MANAGE_CAREGIVERS):
+        actions.add(A.ASSIGN)  # a provider's admin takes an open order for one of its own caregivers
     if own_task:
-        actions |= allowed & {"accept", "decline", "depart", "check_in", "check_out"}
-    if "confirm" in allowed and for_elder(Cap.CONFIRM_SERVICE):
-        actions.add("confirm")
-    if "cancel" in allowed and (dispatcher or for_elder(Cap.REQUEST_SERVICE)):
-        actions.add("cancel")
-    if "no_show" in allowed:
+        actions |= allowed & {A.ACCEPT, A.DECLINE, A.DEPART, A.CHECK_IN, A.CHECK_OUT}
+    if A.CONFIRM in allowed and for_elder(Cap.CONFIRM_SERVICE):
+        actions.add(A.CONFIRM)
+    if A.CANCEL in allowed and (dispatcher or for_elder(Cap.REQUEST_SERVICE)):
+        actions.add(A.CANCEL)
+    if A.NO_SHOW in allowed:
         # As the service asks: a caregiver only for their own task, then dispatchers, then the elder's side.
         if has_cap(actor, Cap.SERVE):
             reports = own_task
@@ -146,5 +150,5 @@ def order_actions(actor: User, order: Order) -> frozenset[str]:
         else:
             reports = for_elder(Cap.CONFIRM_SERVICE)
         if reports:
-            actions.add("no_show")
+            actions.add(A.NO_SHOW)
     return frozenset(actions)
