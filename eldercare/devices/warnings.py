@@ -22,6 +22,7 @@ from django.utils import timezone
 
 from eldercare.core.datafiles import DataFileError, Node, load_yaml
 from eldercare.elders.models import Elder, ElderGroup, ElderStatus, LivingStatus, PriorityGroup
+from eldercare.elders.selectors import years_before
 
 from .alarms import alarm_raise
 from .models import AlarmSource, Device, DeviceKind, DeviceStatus, EarlyWarning, Reading, WarningAction, WarningStatus
@@ -91,19 +92,11 @@ class Watch:
             if term.living_status:
                 q &= Q(living_status__in=term.living_status)
             if term.min_age is not None:
-                q &= Q(birth_date__lte=_years_before(today, term.min_age))
+                q &= Q(birth_date__lte=years_before(today, term.min_age))
             if term.groups:
                 q &= Q(pk__in=ElderGroup.objects.active_on(today).filter(group__in=term.groups).values("elder_id"))
             found |= q
         return found
-
-
-def _years_before(day: dt.date, years: int) -> dt.date:
-    """The latest birth date of someone `years` old on `day` (29 February → 28 February)."""
-    try:
-        return day.replace(year=day.year - years)
-    except ValueError:
-        return day.replace(year=day.year - years, day=28)
 
 
 def _watch(node: Node) -> Watch:
