@@ -22,7 +22,7 @@ from eldercare.accounts.roles import Cap, Role
 from eldercare.accounts.scoping import require, require_region
 from eldercare.core.errors import Err
 from eldercare.elders.models import Contact
-from eldercare.regions.models import Level, code_prefix
+from eldercare.regions.models import CODE_LENGTH, Level, code_prefix
 
 from .models import Alarm, AlarmEvent, AlarmSource, AlarmStatus, AlarmStep, Device, EarlyWarning, Responder, WarningStatus
 
@@ -135,7 +135,7 @@ def alarm_resolve(*, actor: User, alarm: Alarm, outcome: str) -> Alarm:
 
 
 def _street_of(code: str) -> str:
-    return code_prefix(code, Level.STREET).ljust(12, "0")
+    return code_prefix(code, Level.STREET).ljust(CODE_LENGTH, "0")
 
 
 def contact_chains(alarms: Iterable[Alarm]) -> dict[int, list[str]]:
@@ -151,10 +151,6 @@ def contact_chains(alarms: Iterable[Alarm]) -> dict[int, list[str]]:
     for w in User.objects.filter(role=Role.COMMUNITY_WORKER, is_active=True, region_id__in=codes).order_by("pk"):
         workers[cast(str, w.region_id)].append(f"{w.display_name or w.username}（社区工作者）")  # not None: region_id__in above
     return {a.pk: contacts[a.elder_id] + workers[a.region_id] + workers[_street_of(a.region_id)] for a in alarms}
-
-
-def contact_chain(alarm: Alarm) -> list[str]:
-    return contact_chains([alarm])[alarm.pk]
 
 
 def alarms_escalate(*, now: dt.datetime | None = None) -> int:
