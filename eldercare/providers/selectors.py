@@ -9,7 +9,7 @@ from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, is_platform_admin
 from eldercare.regions.models import code_bounds, covering_codes
 
-from .models import Provider, ProviderStatus, ServiceArea
+from .models import Provider, ServiceArea
 
 
 def manages(actor: User, provider: Provider) -> bool:
@@ -20,11 +20,8 @@ def manages(actor: User, provider: Provider) -> bool:
 
 
 def serves(provider: Provider, region_code: str) -> bool:
-    """Whether the provider is active and one of its service areas covers the community."""
-    return (
-        provider.status == ProviderStatus.ACTIVE
-        and ServiceArea.objects.filter(provider=provider, region_id__in=covering_codes(region_code)).exists()
-    )
+    """Whether one of the provider's service areas covers the community (whatever its status)."""
+    return ServiceArea.objects.filter(provider=provider, region_id__in=covering_codes(region_code)).exists()
 
 
 def areas_run_by(actor: User) -> Q:

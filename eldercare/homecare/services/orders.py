@@ -32,9 +32,9 @@ from eldercare.elders.selectors import scoped_elders
 from eldercare.entitlements.models import Account
 from eldercare.entitlements.models import Unit as AllowanceUnit
 from eldercare.entitlements.services.ledger import draw
-from eldercare.providers.models import ProviderStatus, ServiceArea
-from eldercare.providers.selectors import manages
-from eldercare.regions.models import code_bounds, covering_codes
+from eldercare.providers.models import ProviderStatus
+from eldercare.providers.selectors import manages, serves
+from eldercare.regions.models import code_bounds
 
 from .. import errors
 from ..models import (
@@ -208,7 +208,7 @@ def caregiver_problems(caregiver: Caregiver, order: Order) -> list[str]:
         problems.append(errors.ERR_CAREGIVER_INACTIVE)
     if provider.status != ProviderStatus.ACTIVE:
         problems.append(errors.ERR_PROVIDER_INACTIVE.format(provider=provider))
-    if not ServiceArea.objects.filter(provider=provider, region_id__in=covering_codes(order.region_id)).exists():
+    if not serves(provider, order.region_id):
         problems.append(errors.ERR_OUTSIDE_AREA.format(provider=provider))
     if item.category_id not in caregiver.categories:
         problems.append(errors.ERR_NO_SKILL.format(category=item.category.name))
