@@ -468,13 +468,6 @@ def bed_provider(city, personas):
     return made
 
 
-@pytest.mark.parametrize(
-    ("role", "costs"),
-    [
-        (R.COMMUNITY_WORKER, 6),  # login 3, count, page, the page's records (one prefetch)
-        (R.PROVIDER_ADMIN, 5),  # login 2, count, page, the page's records
-    ],
-)
 def add_beds(city, worker, provider, count: int, *, start: int = 0) -> None:
     """Each: a new elder's bed with its equipment, an inspection and a service recorded."""
     for i in range(start, start + count):
@@ -490,6 +483,13 @@ def add_beds(city, worker, provider, count: int, *, start: int = 0) -> None:
         bed_record_add(actor=worker, bed=bed, kind=BedRecord.Kind.SERVICE, on=dt.date(2026, 3, 1 + i), note="上门护理")
 
 
+@pytest.mark.parametrize(
+    ("role", "costs"),
+    [
+        (R.COMMUNITY_WORKER, 6),  # login 3, count, page, the page's records (one prefetch)
+        (R.PROVIDER_ADMIN, 5),  # login 2, count, page, the page's records
+    ],
+)
 def test_beds(client, city, personas, bed_provider, role, costs):
     worker = personas[R.COMMUNITY_WORKER]
 
