@@ -56,12 +56,15 @@ def locked_settlement(region_code: str, month: dt.date) -> Settlement | None:
     return Settlement.objects.select_related("region").filter(month=month, status=SettlementStatus.LOCKED, region_id__in=covering).first()
 
 
-def _replay(key: str, account: Account, kind: str, amount: int) -> Entry | None:
-    """The entry an earlier identical request wrote, or None; a different request with the key is refused."""
+def _replay(key: str, account: Account, kind: str, amount: int, **request: object) -> Entry | None:
+    """The entry an earlier identical request wrote, or None. The key must match the whole request:
+    the account, the kind and amount, and every other field the entry records (`request`: provider,
+    value, reference, the spend reversed, the reason); anything else is refused as a reused key."""
     earlier = Entry.objects.filter(key=key).first()
     if earlier is None:
         return None
-    if (earlier.account_id, earlier.kind, earlier.amount) != (account.pk, kind, amount):
+    recorded = {field: getattr(earlier, field) for field in request}
+    if (earlier.account_id, earlier.kind, earlier.amount) != (account.pk, kind, amount) or recorded != request:
         raise ValidationError({"key": errors.ERR_KEY_REUSED})
     return earlier
 
@@ -144,7 +147,7 @@ def draw(
     if value is None or isinstance(value, bool) or not isinstance(value, int) or value < 0:
         raise ValidationError({"value": errors.ERR_VALUE})
     account = _lock(account)
-    earlier = _replay(key, account, EntryKind.SPEND, -amount)
+    earlier = _replay(key, account, EntryKind.SPEND, -amount, provider_id=provider.pk, value=-value, reference=reference)
     if earlier:
         return earlier
     if not (account.month <= on <= (account.expires_on or on)):
@@ -167,7 +170,7 @@ def allowance_reverse(*, actor: User, spend: Entry, key: str, reason: str) -> En
     if not reason.strip():
         raise ValidationError({"reason": errors.ERR_REASON})
     account = _locked(spend.account, actor)
-    earlier = _replay(key, account, EntryKind.REVERSE, -spend.amount)
+    earlier = _replay(key, account, EntryKind.REVERSE, -spend.amount, reverses_id=spend.pk, note=reason)
     if earlier:
         return earlier
     if spend.kind != EntryKind.SPEND:
@@ -198,7 +201,7 @@ def allowance_adjust(*, actor: User, account: Account, amount: int, key: str, re
     if not reason.strip():
         raise ValidationError({"reason": errors.ERR_REASON})
     account = _locked(account, actor)
-    earlier = _replay(key, account, EntryKind.ADJUST, amount)
+    earlier = _replay(key, account, EntryKind.ADJUST, amount, note=reason)
     if earlier:
         return earlier
     if account.balance + amount < 0:

@@ -14,10 +14,11 @@ from eldercare.accounts.roles import Role
 from eldercare.entitlements.models import Account, Entry, EntryKind, IssuanceRun
 from eldercare.entitlements.services.issuance import issuance_execute
 from eldercare.entitlements.services.ledger import accounts_expire, allowance_adjust, allowance_reverse, allowance_spend
+from eldercare.providers.models import Provider
 from eldercare.tests import builders as testing
 from eldercare.tests.builders import error_codes
 
-from .conftest import MONTH, born
+from .conftest import MONTH, born, provider_code
 
 SERVICE_DAY = dt.date(2026, 11, 12)
 
@@ -76,6 +77,29 @@ class TestSpend:
         assert error_codes(refused.value) == {"entitlements.key_reused"}
         assert balance(account) == 120
 
+    @pytest.mark.parametrize(
+        "change",
+        [
+            {"reference": "order:another"},
+            {"value": 1},
+            {"provider": "other"},
+        ],
+    )
+    def test_a_key_must_match_the_whole_request(self, account, operator, provider, change):
+        """Same key and amount, another provider, value or reference: a different request, refused."""
+        first = spend(account, operator, 60, "k")
+        other = provider
+        if change.get("provider"):
+            other = Provider.objects.create(name="另一家服务商", credit_code=provider_code("91330102MA27UW302"), region=provider.region)
+        request = {"reference": first.reference, "value": -first.value, "provider": other} | {
+            k: v for k, v in change.items() if k != "provider"
+        }
+        with pytest.raises(ValidationError) as refused:
+            allowance_spend(actor=operator, account=account, amount=60, key="k", on=SERVICE_DAY, **request)
+        assert error_codes(refused.value) == {"entitlements.key_reused"}
+        assert balance(account) == 120
+        assert account.entries.filter(kind=EntryKind.SPEND).count() == 1
+
     @pytest.mark.parametrize("amount", [0, -60, 1.5, True])
     def test_amounts_are_positive_whole_units(self, account, operator, amount):
         with pytest.raises(ValidationError):
@@ -115,6 +139,18 @@ class TestReverse:
             allowance_reverse(actor=operator, spend=used, key="r2", reason="again")
         with pytest.raises(ValidationError):
             allowance_reverse(actor=operator, spend=back, key="r3", reason="a reversal is not a spend")
+        assert balance(account) == 180
+
+    def test_a_reversal_key_names_its_spend(self, account, operator):
+        """The key of one reversal, reused on another spend of the same amount, is refused: the
+        second spend stays to be reversed under its own key."""
+        first, second = spend(account, operator, 60, "o1"), spend(account, operator, 60, "o2")
+        allowance_reverse(actor=operator, spend=first, key="r1", reason="服务取消")
+        with pytest.raises(ValidationError) as refused:
+            allowance_reverse(actor=operator, spend=second, key="r1", reason="服务取消")
+        assert error_codes(refused.value) == {"entitlements.key_reused"}
+        assert not Entry.objects.filter(reverses=second).exists()
+        assert allowance_reverse(actor=operator, spend=second, key="r2", reason="服务取消").reverses_id == second.pk
         assert balance(account) == 180
 
 
