@@ -24,4 +24,7 @@ ERR_DUPLICATE_CAREGIVER = Err("homecare.duplicate_caregiver", "该身份证号�
 ERR_PRICE_DOCUMENT = Err("homecare.price_document", "请填写指导价的依据文件 / name the document that sets the guide price")
 ERR_CHECKOUT_BEFORE_CHECKIN = Err("homecare.checkout_before_checkin", "签退时间早于签到时间 / the check-out is before the check-in")
 ERR_COORDINATES = Err("homecare.coordinates", "请提供签到位置（经纬度） / the check-in needs a location (latitude and longitude)")
+ERR_CAREGIVER_BUSY = Err(
+    "homecare.caregiver_busy", "该护理员在此时段已有工单{order} / the caregiver already has order {order} in this time window"
+)
 ERR_NO_MATCH = Err("homecare.no_match", "没有可派的护理员：{reasons} / no caregiver can take it: {reasons}")

@@ -26,6 +26,7 @@ from django.utils import timezone
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, has_cap, in_region, require, require_region, scope_for
+from eldercare.core.errors import code_of
 from eldercare.core.months import month_last_day
 from eldercare.elders.models import Elder, ElderStatus
 from eldercare.elders.selectors import scoped_elders
@@ -220,9 +221,25 @@ def caregiver_problems(caregiver: Caregiver, order: Order) -> list[str]:
     return problems
 
 
+def caregiver_clash(caregiver: Caregiver, order: Order) -> Order | None:
+    """Another active order of `caregiver` whose time window overlaps `order`'s, if any."""
+    from ..matching import BUSY
+
+    return (
+        Order.objects.filter(caregiver=caregiver, status__in=BUSY, window_start__lt=order.window_end, window_end__gt=order.window_start)
+        .exclude(pk=order.pk)
+        .order_by("window_start")
+        .first()
+    )
+
+
 @transaction.atomic
 def order_assign(*, actor: User, order: Order, caregiver: Caregiver, note: str = "") -> Order:
-    """Assign a caregiver (matching's choice, or an operator's override with its reason in `note`)."""
+    """Assign a caregiver (matching's choice, or an operator's override with its reason in `note`).
+
+    The caregiver's row is locked and their other orders read again under the lock: two
+    dispatchers assigning the same caregiver to the same slot at the same moment queue here, and
+    the second finds the first's order and is refused."""
     order = _lock(order, A.ASSIGN)
     require(actor, Cap.DISPATCH)
     if not in_region(actor, order.region_id):
@@ -232,25 +249,42 @@ def order_assign(*, actor: User, order: Order, caregiver: Caregiver, note: str =
             raise PermissionDenied(errors.ERR_NOT_YOUR_PROVIDER)
         if order.provider_id and order.provider_id != caregiver.provider_id:
             raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    caregiver = Caregiver.objects.select_for_update(of=("self",)).select_related("provider").get(pk=caregiver.pk)
     problems = caregiver_problems(caregiver, order)
+    clash = caregiver_clash(caregiver, order)
+    if clash is not None:
+        problems.append(errors.ERR_CAREGIVER_BUSY.format(order=clash.pk))
     if problems:
         raise ValidationError({"caregiver": problems})
     order.caregiver, order.provider, order.match_note = caregiver, caregiver.provider, note
     return _move(order, A.ASSIGN, actor, note, ("caregiver", "provider", "match_note"))
 
 
-@transaction.atomic
+DISPATCH_ATTEMPTS = 3  # matches tried when a concurrent dispatch takes the chosen caregiver first
+
+
 def order_auto_dispatch(*, actor: User, order: Order) -> Order:
     """Match (see `matching`) and dispatch in one step; the choice and its reasons go on the order.
-    Refused with the reasons when nobody qualifies: an operator then assigns by hand."""
+    Refused with the reasons when nobody qualifies: an operator then assigns by hand. When another
+    dispatch takes the chosen caregiver for the slot first, matching runs again (it then sees that
+    order) and picks the next best."""
     from ..matching import match
 
     may_dispatch(actor, order)
-    choice = match(order)
-    if choice.caregiver_id is None:
-        raise ValidationError({"caregiver": errors.ERR_NO_MATCH.format(reasons=choice.note)})
-    order = order_assign(actor=actor, order=order, caregiver=Caregiver.objects.get(pk=choice.caregiver_id), note=choice.note)
-    return order_dispatch(actor=actor, order=order)
+    for attempt in range(DISPATCH_ATTEMPTS):
+        choice = match(order)
+        if choice.caregiver_id is None:
+            raise ValidationError({"caregiver": errors.ERR_NO_MATCH.format(reasons=choice.note)})
+        try:
+            with transaction.atomic():
+                assigned = order_assign(actor=actor, order=order, caregiver=Caregiver.objects.get(pk=choice.caregiver_id), note=choice.note)
+                return order_dispatch(actor=actor, order=assigned)
+        except ValidationError as refused:
+            reasons = refused.error_dict.get("caregiver", []) if hasattr(refused, "error_dict") else []
+            taken = any(code_of(reason.message, "") == errors.ERR_CAREGIVER_BUSY.code for reason in reasons)
+            if not taken or attempt == DISPATCH_ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
 
 
 @transaction.atomic

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import threading
 from decimal import Decimal
 
 import pytest
 from django.core.exceptions import ValidationError
+from django.db import connection, connections
 from django.utils import timezone
 
 from eldercare.accounts.roles import Role
@@ -142,3 +144,47 @@ def test_working_hours_become_half_hour_masks():
     monday = timezone.make_aware(dt.datetime(2026, 11, 23, 8, 15))
     assert matching.window_slots(monday, monday + dt.timedelta(minutes=60)) == (0, (1 << 16) | (1 << 17) | (1 << 18))
     assert matching.window_slots(monday, monday + dt.timedelta(days=1)) is None
+
+
+def test_a_busy_caregiver_is_refused_by_hand_too(field, personas):
+    first = o.order_assign(actor=personas[R.CENTER_OPERATOR], order=order_for(field, personas), caregiver=field.zhang)
+    with pytest.raises(ValidationError) as refused:
+        o.order_assign(actor=personas[R.CENTER_OPERATOR], order=order_for(field, personas, start=10, end=12), caregiver=field.zhang)
+    assert error_codes(refused.value) == {"homecare.caregiver_busy"}
+    assert str(first.pk) in str(refused.value)
+    o.order_assign(actor=personas[R.CENTER_OPERATOR], order=order_for(field, personas, start=11, end=12), caregiver=field.zhang)
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="row locks and real concurrency need PostgreSQL")
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("caregivers", [1, 2])
+def test_concurrent_dispatches_never_double_book(field, personas, caregivers):
+    """Four dispatchers send four orders for the same slot at the same moment: each caregiver gets
+    at most one; with one caregiver free the other three are refused, with two the second one
+    takes another (matching runs again after losing the race)."""
+    if caregivers == 1:
+        field.li.active = False
+        field.li.save()
+    orders = [order_for(field, personas) for _ in range(4)]
+    operator = personas[R.CENTER_OPERATOR]
+    outcomes: list[str] = []
+    barrier = threading.Barrier(len(orders))
+
+    def dispatch(order):
+        try:
+            barrier.wait()
+            o.order_auto_dispatch(actor=operator, order=order)
+            outcomes.append("dispatched")
+        except ValidationError as refused:
+            outcomes.append(",".join(sorted(error_codes(refused))))
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=dispatch, args=(order,)) for order in orders]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(outcomes) == ["dispatched"] * caregivers + ["homecare.no_match"] * (4 - caregivers)
+    booked = list(Order.objects.filter(status=OrderStatus.DISPATCHED).values_list("caregiver_id", flat=True))
+    assert len(booked) == len(set(booked)) == caregivers

@@ -14,7 +14,7 @@ from django.utils import timezone
 from eldercare.accounts.roles import Role
 from eldercare.elders.models import Contact, Relation
 from eldercare.homecare import selectors
-from eldercare.homecare.models import OrderStatus
+from eldercare.homecare.models import Order, OrderStatus
 from eldercare.homecare.services import orders as o
 
 from .conftest import HOME
@@ -53,7 +53,8 @@ PATHS[S.NO_SHOW] = PATHS[S.DISPATCHED] + [("no_show", R.CENTER_OPERATOR)]
 
 
 def order_in(status, svc, personas):
-    start = timezone.now() - dt.timedelta(minutes=30)
+    # Each order in a window of its own: one caregiver serves them all, and never two at once.
+    start = timezone.now() - dt.timedelta(minutes=30) + dt.timedelta(hours=3) * Order.objects.count()
     order = o.order_request(
         actor=personas[R.COMMUNITY_WORKER],
         elder=svc.elder,
