@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -55,6 +56,12 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None or raw.strip() == "":
         return default
     return [item.strip() for item in raw.split(",") if item.strip()]
+
+
+def envroles(name: str, default: list[str]) -> list[str]:
+    """Role names, comma-separated; "none" for no role (an empty value keeps the default)."""
+    roles = envlist(name, default)
+    return [] if roles == ["none"] else roles
 
 
 def envsecret(name: str, *, generate) -> str:
@@ -107,6 +114,9 @@ INSTALLED_APPS = [
     "ninja",
     "auditlog",
     "django_tasks_db",
+    "axes",
+    "django_otp",
+    "django_otp.plugins.otp_totp",
     "eldercare.core",
     "eldercare.regions",
     "eldercare.accounts",
@@ -129,9 +139,13 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django_otp.middleware.OTPMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
+    # Second factor and password expiry for the roles that need them; remembers the request for the audit.
+    "eldercare.accounts.middleware.AccountSecurityMiddleware",
+    "axes.middleware.AxesMiddleware",  # last, as axes asks: turns a lockout into its page
 ]
 
 ROOT_URLCONF = "eldercare.urls"
@@ -167,6 +181,10 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
     }
 
+# PostgreSQL in production: the platform connects as this restricted role (DATABASE_URL), while
+# migrations run as the owner (with this set, `migrate` re-grants it; see docs/operations.md).
+ELDERCARE_DB_APP_ROLE = os.environ.get("ELDERCARE_DB_APP_ROLE", "")
+
 # Background tasks through Django's tasks interface. "database" (the default) keeps the queue in
 # the platform's own database and needs only `manage.py db_worker` running, no other server;
 # "immediate" runs a task when it is enqueued (tests, one-off scripts).
@@ -185,12 +203,41 @@ LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "console:home"
 LOGOUT_REDIRECT_URL = "login"
 
+# Passwords, lockout, second factor and the security audit (等保 level 3, issue 13).
+ELDERCARE_PASSWORD_MIN_LENGTH = envint("ELDERCARE_PASSWORD_MIN_LENGTH", 12)
+ELDERCARE_PASSWORD_MIN_CLASSES = envint("ELDERCARE_PASSWORD_MIN_CLASSES", 3)  # of upper, lower, digit, symbol
+ELDERCARE_PASSWORD_HISTORY = envint("ELDERCARE_PASSWORD_HISTORY", 5)  # the last N passwords may not be reused
+ELDERCARE_PASSWORD_MAX_AGE_DAYS = envint("ELDERCARE_PASSWORD_MAX_AGE_DAYS", 90)  # 0: passwords never expire
+# Role names (accounts.roles.Role; a superuser counts as system_admin), or "none". Checked at start.
+_OFFICERS_AND_ADMINS = ["system_admin", "civil_city", "civil_county", "civil_street"]
+ELDERCARE_PASSWORD_EXPIRY_ROLES = envroles("ELDERCARE_PASSWORD_EXPIRY_ROLES", _OFFICERS_AND_ADMINS)
+# The demo (debug) logs in with a password alone; production asks these roles for a TOTP code too.
+ELDERCARE_OTP_REQUIRED_ROLES = envroles("ELDERCARE_OTP_REQUIRED_ROLES", [] if DEBUG else _OFFICERS_AND_ADMINS)
+OTP_TOTP_ISSUER = "eldercare"
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": ELDERCARE_PASSWORD_MIN_LENGTH},
+    },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "eldercare.accounts.passwords.CharacterClassesValidator", "OPTIONS": {"min_classes": ELDERCARE_PASSWORD_MIN_CLASSES}},
+    {"NAME": "eldercare.accounts.passwords.PasswordHistoryValidator", "OPTIONS": {"history": ELDERCARE_PASSWORD_HISTORY}},
 ]
+
+# Lockout (django-axes): this many failures for one username from one address lock that pair out for
+# the cooling-off period; `manage.py axes_reset_username <name>` (or the admin) unlocks earlier.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
+AXES_FAILURE_LIMIT = envint("ELDERCARE_LOGIN_FAILURE_LIMIT", 5)
+AXES_COOLOFF_TIME = timedelta(minutes=envint("ELDERCARE_LOGIN_COOLOFF_MINUTES", 30))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "eldercare.accounts.views.locked_out"
+AXES_CLIENT_IP_CALLABLE = "eldercare.accounts.security.client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # logins and logouts are kept in accounts.SecurityEvent
+AXES_VERBOSE = False  # no banner on every manage.py command
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", "简体中文"), ("en", "English")]
@@ -225,12 +272,21 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SECURE_SSL_REDIRECT = envbool("ELDERCARE_SECURE_SSL_REDIRECT", not DEBUG)
 SECURE_HSTS_SECONDS = envint("ELDERCARE_HSTS_SECONDS", 0 if DEBUG else 31536000)
-SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("ELDERCARE_HSTS_INCLUDE_SUBDOMAINS", False)
-if envbool("ELDERCARE_BEHIND_PROXY", False):
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("ELDERCARE_HSTS_INCLUDE_SUBDOMAINS", not DEBUG)
+SECURE_HSTS_PRELOAD = envbool("ELDERCARE_HSTS_PRELOAD", not DEBUG)
+# Behind a reverse proxy, the client's address is the last one the proxy added to X-Forwarded-For.
+ELDERCARE_BEHIND_PROXY = envbool("ELDERCARE_BEHIND_PROXY", False)
+if ELDERCARE_BEHIND_PROXY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SESSION_COOKIE_AGE = envint("ELDERCARE_SESSION_SECONDS", 8 * 3600)
 
 AUDITLOG_INCLUDE_ALL_MODELS = False
+# Audit rows stay in the database this long (等保 level 3 asks ≥ 6 months; less is refused), then
+# `manage.py audit_archive` moves them to files here (keep them on write-once storage).
+ELDERCARE_AUDIT_RETENTION_DAYS = envint("ELDERCARE_AUDIT_RETENTION_DAYS", 365)
+if ELDERCARE_AUDIT_RETENTION_DAYS < 180:
+    raise ImproperlyConfigured("ELDERCARE_AUDIT_RETENTION_DAYS must be at least 180 (six months, 等保 level 3)")
+ELDERCARE_AUDIT_ARCHIVE_DIR = Path(os.environ.get("ELDERCARE_AUDIT_ARCHIVE_DIR", VAR_DIR / "audit-archive"))
 
 # Page sizes and export limits
 ELDERCARE_PAGE_SIZE = envint("ELDERCARE_PAGE_SIZE", 50)
@@ -250,8 +306,14 @@ ELDERCARE_READING_RETENTION_DAYS = envint("ELDERCARE_READING_RETENTION_DAYS", 90
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Every handler masks ID and phone numbers (the development server's access log included).
+    "filters": {"scrub": {"()": "eldercare.core.logscrub.ScrubPersonalData"}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["scrub"]}},
     "root": {"handlers": ["console"], "level": os.environ.get("ELDERCARE_LOG_LEVEL", "INFO")},
     # Request bodies may hold ID numbers and health data: never log them.
-    "loggers": {"django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False}},
+    "loggers": {
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+        "django.server": {"handlers": ["console"], "level": "INFO", "propagate": False},  # runserver's access log
+        "axes": {"level": "WARNING"},  # every login at INFO: accounts.SecurityEvent keeps them
+    },
 }

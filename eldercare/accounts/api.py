@@ -3,9 +3,10 @@ from __future__ import annotations
 from ninja import Query, Router, Schema
 from ninja.security import HttpBearer
 
+from eldercare.core.api import RegionCode, refusals
 from eldercare.core.pagination import Page, Paging, paged
 
-from . import selectors
+from . import security, selectors
 from .models import ApiToken
 from .roles import CAPABILITIES, Role
 
@@ -18,8 +19,10 @@ class TokenAuth(HttpBearer):
     def authenticate(self, request, token):
         found = ApiToken.objects.authenticate(token)
         if found is None:
+            security.token_refused(request)
             return None
         request.user = found.user
+        security.token_used(request, found)
         return found.user
 
 
@@ -63,11 +66,15 @@ class RegionOut(Schema):
         return obj.parent_id
 
 
-@regions_router.get("/", response=Page[RegionOut], summary="下级区划 / child regions (the user's own region when no parent is given)")
-def children(request, paging: Query[Paging], parent: str | None = None):
+@regions_router.get(
+    "/",
+    response={200: Page[RegionOut], **refusals(403, 404)},
+    summary="下级区划 / child regions (the user's own region when no parent is given)",
+)
+def children(request, paging: Query[Paging], parent: RegionCode | None = None):
     return paged(selectors.region_children(actor=request.auth, code=parent), paging)
 
 
-@regions_router.get("/{code}", response=RegionOut, summary="区划详情 / one region")
+@regions_router.get("/{code}", response={200: RegionOut, **refusals(403, 404)}, summary="区划详情 / one region")
 def detail(request, code: str):
     return selectors.region_get(actor=request.auth, code=code)

@@ -1,4 +1,6 @@
 from django.apps import AppConfig
+from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
 
 
 class AccountsConfig(AppConfig):
@@ -9,6 +11,12 @@ class AccountsConfig(AppConfig):
     def ready(self) -> None:
         from auditlog.registry import auditlog
 
+        from . import security  # noqa: F401  (connects the audit to the auth signals)
         from .models import User
+        from .roles import Role
 
-        auditlog.register(User, exclude_fields=["password", "last_login"])
+        auditlog.register(User, exclude_fields=["password", "last_login", "password_changed_at"])
+        for name in ("ELDERCARE_OTP_REQUIRED_ROLES", "ELDERCARE_PASSWORD_EXPIRY_ROLES"):
+            unknown = set(getattr(settings, name)) - set(Role.values)
+            if unknown:
+                raise ImproperlyConfigured(f"{name} names no role {', '.join(sorted(unknown))}; roles are {', '.join(Role.values)} (or none)")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import enum
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -152,3 +153,20 @@ REQUIRED_LEVEL: dict[Role, tuple[int, ...] | None] = {
     Role.FAMILY: None,
     Role.ASSESSOR: None,
 }
+
+
+# Which roles must use a second factor and change their passwords on a schedule is deployment
+# policy (settings.ELDERCARE_OTP_REQUIRED_ROLES, ELDERCARE_PASSWORD_EXPIRY_ROLES): role names, checked at start.
+
+
+def policy_role(user) -> Role:
+    """The role the security policies apply to: a superuser counts as a system administrator."""
+    return Role.SYSTEM_ADMIN if user.is_superuser else Role(user.role)
+
+
+def otp_required(user) -> bool:
+    return policy_role(user) in settings.ELDERCARE_OTP_REQUIRED_ROLES
+
+
+def password_expires(user) -> bool:
+    return policy_role(user) in settings.ELDERCARE_PASSWORD_EXPIRY_ROLES

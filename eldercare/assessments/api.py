@@ -14,8 +14,9 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
+from eldercare.core.api import Day, RegionFilter, refusals
 from eldercare.core.errors import Err
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders import selectors as elder_selectors
@@ -110,13 +111,13 @@ class AssessmentOut(AssessmentRowOut):
 
 class ListFiltersIn(Schema):
     status: str | None = None  # a status, or "open" for everything still waiting for someone
-    region: str | None = None
+    region: RegionFilter | None = None
     elder: int | None = None
 
 
 class ScheduleIn(Schema):
     elder: int
-    scheduled_for: dt.date
+    scheduled_for: Day
     reason: str
     standard: str = CURRENT
     assessor: int | None = None
@@ -132,7 +133,7 @@ class AnswersIn(Schema):
 
 
 class SubmitIn(AnswersIn):
-    assessed_on: dt.date | None = None
+    assessed_on: Day | None = None
     second_assessor: int | None = None
 
 
@@ -145,7 +146,7 @@ class ReturnIn(Schema):
 
 
 class EffectiveIn(Schema):
-    effective_from: dt.date
+    effective_from: Day
 
 
 class CancelIn(Schema):
@@ -154,11 +155,11 @@ class CancelIn(Schema):
 
 class QualificationIn(Schema):
     user: int
-    certificate_number: str
-    valid_from: dt.date
-    valid_to: dt.date | None = None
+    certificate_number: str = Field(max_length=64)
+    valid_from: Day
+    valid_to: Day | None = None
     standards: list[str]
-    issuer: str = ""
+    issuer: str = Field("", max_length=100)
 
 
 class QualificationOut(Schema):
@@ -203,7 +204,7 @@ class OptionOut(Schema):
     skips: list[str]
 
 
-class ItemOut(Schema):
+class StandardItemOut(Schema):
     code: str
     number: str
     name: str
@@ -217,7 +218,7 @@ class IndicatorOut(Schema):
     name_en: str
     clause: str
     max_score: int | None
-    items: list[ItemOut]
+    items: list[StandardItemOut]
 
 
 class LevelOut(Schema):
@@ -396,13 +397,17 @@ def _get(request, assessment_id: int) -> Assessment:
 # ---------------------------------------------------------------- assessments
 
 
-@router.get("/", response=Page[AssessmentRowOut], summary="评估列表 / assessments in scope (agencies: those assigned to them)")
+@router.get(
+    "/",
+    response={200: Page[AssessmentRowOut], **refusals(403)},
+    summary="评估列表 / assessments in scope (agencies: those assigned to them)",
+)
 def list_assessments(request, filters: Query[ListFiltersIn], paging: Query[Paging]):
     qs = selectors.assessment_list(actor=request.auth, filters=selectors.AssessmentFilters(**filters.dict()))
     return paged(qs, paging, _row)
 
 
-@router.post("/", response={201: AssessmentOut}, summary="安排评估 / schedule an assessment")
+@router.post("/", response={201: AssessmentOut, **refusals(403, 404)}, summary="安排评估 / schedule an assessment")
 def schedule(request, payload: ScheduleIn):
     elder = elder_selectors.elder_get(actor=request.auth, pk=payload.elder)
     assessment = services.assessment_schedule(
@@ -418,8 +423,12 @@ def schedule(request, payload: ScheduleIn):
     return Status(201, _view(request, assessment.pk))
 
 
-@router.get("/overdue", response=Page[OverdueOut], summary="逾期复评工作清单 / overdue reassessments in scope, most overdue first")
-def overdue(request, paging: Query[Paging], region: str | None = None, on: dt.date | None = None):
+@router.get(
+    "/overdue",
+    response={200: Page[OverdueOut], **refusals(403)},
+    summary="逾期复评工作清单 / overdue reassessments in scope, most overdue first",
+)
+def overdue(request, paging: Query[Paging], region: RegionFilter | None = None, on: Day | None = None):
     on = on or timezone.localdate()
     rows = selectors.overdue_reassessments(actor=request.auth, region=region, on=on)
     return paged(
@@ -457,7 +466,9 @@ def standard(request, slug: str):
     return _standard(slug, get_standard(code))
 
 
-@router.post("/qualifications", response={201: QualificationOut}, summary="登记评估员资格 / record an assessor qualification")
+@router.post(
+    "/qualifications", response={201: QualificationOut, **refusals(403)}, summary="登记评估员资格 / record an assessor qualification"
+)
 def record_qualification(request, payload: QualificationIn):
     data = payload.dict()
     data["user"] = _user(data["user"], "user")
@@ -476,15 +487,23 @@ def record_qualification(request, payload: QualificationIn):
     )
 
 
-@router.get("/elders/{int:elder_id}/history", response=Page[AssessmentRowOut], summary="能力等级历史 / an elder's level history")
+@router.get(
+    "/elders/{elder_id}/history",
+    response={200: Page[AssessmentRowOut], **refusals(403, 404)},
+    summary="能力等级历史 / an elder's level history",
+)
 def history(request, elder_id: int, paging: Query[Paging], include_pending: bool = False):
     elder = elder_selectors.elder_get(actor=request.auth, pk=elder_id)
     rows = selectors.level_history(actor=request.auth, elder=elder, include_pending=include_pending)
     return paged(rows.select_related("elder__residence"), paging, _row)
 
 
-@router.get("/elders/{int:elder_id}/current", response=CurrentLevelOut, summary="当前能力等级 / an elder's level in force on a day")
-def current(request, elder_id: int, on: dt.date | None = None):
+@router.get(
+    "/elders/{elder_id}/current",
+    response={200: CurrentLevelOut, **refusals(403, 404)},
+    summary="当前能力等级 / an elder's level in force on a day",
+)
+def current(request, elder_id: int, on: Day | None = None):
     on = on or timezone.localdate()
     elder, found = selectors.elder_current_level(actor=request.auth, elder_id=elder_id, on=on)
     fields = ("level", "level_name", "care_category", "disability_degree", "standard", "effective_from", "reassess_due", "assessment_id")
@@ -494,7 +513,7 @@ def current(request, elder_id: int, on: dt.date | None = None):
 class ObservationIn(Schema):
     item: str  # an item code of the standard in force, e.g. "consciousness" (意识水平)
     score: int
-    on: dt.date | None = None
+    on: Day | None = None
     note: str = ""
 
 
@@ -505,8 +524,8 @@ class ObservationOut(Schema):
 
 
 @router.post(
-    "/elders/{int:elder_id}/observations",
-    response=ObservationOut,
+    "/elders/{elder_id}/observations",
+    response={200: ObservationOut, **refusals(403, 404)},
     summary="记录观察（如意识转清醒）/ an observation between assessments; a reassessment is planned where the standard asks",
 )
 def observe(request, elder_id: int, payload: ObservationIn):
@@ -517,18 +536,30 @@ def observe(request, elder_id: int, payload: ObservationIn):
     return {"outcome": seen.outcome.value, "clause": seen.clause, "assessment_id": seen.assessment.pk if seen.assessment else None}
 
 
-@router.get("/{int:assessment_id}", response=AssessmentOut, summary="一次评估 / one assessment: answers, result, explanation")
+@router.get(
+    "/{assessment_id}",
+    response={200: AssessmentOut, **refusals(403, 404)},
+    summary="一次评估 / one assessment: answers, result, explanation",
+)
 def get_assessment(request, assessment_id: int):
     return _view(request, assessment_id)
 
 
-@router.post("/{int:assessment_id}/answers", response=AssessmentOut, summary="保存答案（可部分）/ save answers (partial; null removes one)")
+@router.post(
+    "/{assessment_id}/answers",
+    response={200: AssessmentOut, **refusals(403, 404)},
+    summary="保存答案（可部分）/ save answers (partial; null removes one)",
+)
 def save_answers(request, assessment_id: int, payload: AnswersIn):
     services.assessment_save_answers(actor=request.auth, assessment=_get(request, assessment_id), **payload.dict())
     return _view(request, assessment_id)
 
 
-@router.post("/{int:assessment_id}/submit", response=AssessmentOut, summary="提交评估 / submit complete answers; scores the assessment")
+@router.post(
+    "/{assessment_id}/submit",
+    response={200: AssessmentOut, **refusals(403, 404)},
+    summary="提交评估 / submit complete answers; scores the assessment",
+)
 def submit(request, assessment_id: int, payload: SubmitIn):
     data = payload.dict()
     data["second_assessor"] = _user(data["second_assessor"], "second_assessor")
@@ -536,25 +567,35 @@ def submit(request, assessment_id: int, payload: SubmitIn):
     return _view(request, assessment_id)
 
 
-@router.post("/{int:assessment_id}/review", response=AssessmentOut, summary="审核 / review a submitted assessment")
+@router.post("/{assessment_id}/review", response={200: AssessmentOut, **refusals(403, 404)}, summary="审核 / review a submitted assessment")
 def review(request, assessment_id: int, payload: NoteIn):
     services.assessment_review(actor=request.auth, assessment=_get(request, assessment_id), note=payload.note)
     return _view(request, assessment_id)
 
 
-@router.post("/{int:assessment_id}/return", response=AssessmentOut, summary="退回修改 / return a submission to its assessors")
+@router.post(
+    "/{assessment_id}/return",
+    response={200: AssessmentOut, **refusals(403, 404)},
+    summary="退回修改 / return a submission to its assessors",
+)
 def return_for_revision(request, assessment_id: int, payload: ReturnIn):
     services.assessment_return_for_revision(actor=request.auth, assessment=_get(request, assessment_id), note=payload.note)
     return _view(request, assessment_id)
 
 
-@router.post("/{int:assessment_id}/make-effective", response=AssessmentOut, summary="生效 / make a reviewed assessment effective")
+@router.post(
+    "/{assessment_id}/make-effective",
+    response={200: AssessmentOut, **refusals(403, 404)},
+    summary="生效 / make a reviewed assessment effective",
+)
 def make_effective(request, assessment_id: int, payload: EffectiveIn):
     services.assessment_make_effective(actor=request.auth, assessment=_get(request, assessment_id), effective_from=payload.effective_from)
     return _view(request, assessment_id)
 
 
-@router.post("/{int:assessment_id}/cancel", response=AssessmentOut, summary="取消 / cancel an assessment not yet effective")
+@router.post(
+    "/{assessment_id}/cancel", response={200: AssessmentOut, **refusals(403, 404)}, summary="取消 / cancel an assessment not yet effective"
+)
 def cancel(request, assessment_id: int, payload: CancelIn):
     services.assessment_cancel(actor=request.auth, assessment=_get(request, assessment_id), reason=payload.reason)
     return _view(request, assessment_id)

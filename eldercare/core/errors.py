@@ -35,3 +35,12 @@ class Err(str):
 def code_of(message: object, default: str) -> str:
     """The code a message carries, or `default` for a plain string."""
     return message.code if isinstance(message, Err) else default
+
+
+class Conflict(Exception):
+    """A request that contradicts a record that exists (the same guide price twice, a provider
+    registered again): the API answers 409 with the code of the `Err` it carries."""
+
+    def __init__(self, message: Err) -> None:
+        super().__init__(message)
+        self.message = message

@@ -5,15 +5,18 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings as django_settings
+from django.core.exceptions import RequestDataTooBig
 from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from eldercare.core.errors import code_of
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
 
 from . import alarms, beds, registration, selectors
-from .ingest import Rejected, dead_letter, parse, store
+from .ingest import ERR_NOT_JSON, ERR_TOO_LARGE, Rejected, dead_letter, deliver, gateway_payload_max, read
 from .models import Gateway
 
 router = Router(tags=["devices"])
@@ -22,6 +25,11 @@ router = Router(tags=["devices"])
 class GatewayAuth(HttpBearer):
     def authenticate(self, request, token):
         return Gateway.objects.filter(token_hash=Gateway.hash(token), active=True).first()
+
+
+class ErrorOut(Schema):
+    code: str
+    detail: str
 
 
 class OutcomeOut(Schema):
@@ -33,17 +41,34 @@ class OutcomeOut(Schema):
 
 
 @router.post(
-    "/readings", auth=GatewayAuth(), response={200: list[OutcomeOut], 422: dict}, summary="网关上报（批量）/ readings from a gateway"
+    "/readings",
+    auth=GatewayAuth(),
+    response={200: list[OutcomeOut], 413: ErrorOut, 422: ErrorOut},
+    summary="网关上报（批量）/ readings from a gateway",
 )
 def readings(request):
-    """A JSON list of messages (or one), each naming its device: the same format as MQTT (docs/devices.md)."""
+    """A JSON list of messages (or one), each naming its device: the same format as MQTT (docs/devices.md).
+    Each message is answered on its own: one that cannot be stored is `rejected` with the reason (and kept as a
+    dead letter) while the others are stored. A body that cannot be read at all answers 422; one larger than a
+    gateway's batch may be, 413."""
+    source = f"gateway:{request.auth.pk}"
     try:
-        messages = parse(request.body)
+        body = request.body
+    except RequestDataTooBig:  # past Django's DATA_UPLOAD_MAX_MEMORY_SIZE: not read
+        limit = min(django_settings.DATA_UPLOAD_MAX_MEMORY_SIZE or gateway_payload_max(), gateway_payload_max())
+        size = request.META.get("CONTENT_LENGTH", "?")
+        return Status(413, {"code": ERR_TOO_LARGE.code, "detail": ERR_TOO_LARGE.format(size=size, limit=limit)})
+    try:
+        items = read(body)
     except Rejected as exc:
-        dead_letter(f"gateway:{request.auth.pk}", request.body, str(exc))
-        return Status(422, {"detail": str(exc)})
-    outcomes = store(messages)
-    return [{"device": o.serial, "msg_id": o.message_id, "status": o.status, "reason": o.reason, "alarm_id": o.alarm_id} for o in outcomes]
+        if code_of(exc.reason, "") == ERR_TOO_LARGE.code:  # refused unread; the gateway is told, nothing is kept
+            return Status(413, {"code": ERR_TOO_LARGE.code, "detail": exc.reason})
+        dead_letter(source, body, exc.reason)
+        return Status(422, {"code": code_of(exc.reason, ERR_NOT_JSON.code), "detail": exc.reason})
+    return [
+        {"device": o.serial, "msg_id": o.message_id, "status": o.status, "reason": o.reason, "alarm_id": o.alarm_id}
+        for o in deliver(source, items)
+    ]
 
 
 class DeviceIn(Schema):

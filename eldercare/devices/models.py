@@ -160,17 +160,23 @@ class DailyUsage(models.Model):
 
 
 class DeadLetter(models.Model):
-    """A message that could not be read, kept with the reason (and never crashing the consumer)."""
+    """A message that could not be read, kept with the reason (and never crashing the consumer).
+
+    Kept once per sender and bytes (`digest`, the SHA-256 of the payload as received): a device that
+    repeats a message nobody can read adds nothing. The payload is kept cut short (`ingest.KEEP_BYTES`)."""
 
     source = models.CharField(_("来源（主题或接口）"), max_length=200)
     payload = models.TextField(_("原始内容"))
     reason = models.CharField(_("原因"), max_length=300)
     received_at = models.DateTimeField(_("到达时间"), default=timezone.now)
+    # Null on letters kept before digests were taken (their bytes are not known any more).
+    digest = models.CharField(_("内容摘要（SHA-256）"), max_length=64, null=True, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("无法解析的消息")
         verbose_name_plural = _("无法解析的消息")
         ordering = ["-received_at"]
+        constraints = [models.UniqueConstraint(fields=["source", "digest"], name="dead_letter_once")]
 
     def __str__(self) -> str:
         return f"{self.source}: {self.reason}"

@@ -7,14 +7,13 @@ from __future__ import annotations
 
 import datetime as dt
 import itertools
-import json
 import random
 import time
 from dataclasses import dataclass
 
 from django.utils import timezone
 
-from .ingest import Delivery, parse, store
+from .ingest import Delivery, parse_one, store
 from .models import Device, DeviceKind, DeviceStatus
 
 
@@ -40,7 +39,8 @@ class Simulator:
         self.send = send or self._store
 
     def _store(self, messages: list[dict]) -> int:
-        return sum(o.status == Delivery.STORED for o in store(parse(json.dumps(messages).encode())))
+        now = timezone.now()
+        return sum(o.status == Delivery.STORED for o in store([parse_one(m, now=now) for m in messages]))
 
     def tick(self, now: dt.datetime | None = None, press_chance: float = 0.0005) -> int:
         """One round: every home's devices report; a quiet home's show no use (zero water, no door)."""

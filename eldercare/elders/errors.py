@@ -19,3 +19,7 @@ ERR_PHONE = Err("elders.phone", "电话号码格式不正确 / the phone number 
 ERR_NOT_FOUND = Err("elders.not_found", "未找到该老人档案 / no such elder")
 ERR_UNKNOWN_FIELD = Err("elders.unknown_field", "不能修改的字段：{fields} / these fields cannot be changed: {fields}")
 ERR_COORDINATE = Err("elders.coordinate", "坐标超出范围（±{bound}°）/ the coordinate is out of range (±{bound}°)")
+ERR_PERSONAL_IN_URL = Err(
+    "elders.personal_in_url",
+    "身份证号或电话号码不能放在网址中，请用搜索（POST）查询 / ID and phone numbers are never put in a URL: search with POST",
+)

@@ -3,6 +3,8 @@
 Import is all-or-nothing: every row is validated first and any error returns a
 per-row report with nothing saved; only a clean file is written, in one
 transaction. Export streams through openpyxl's write-only mode in chunks.
+Neither lets a formula through (`core.spreadsheet`): the import refuses a row with
+one, and every exported text cell is written as text.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require, scope_for
 from eldercare.core.audit import log_bulk_create
 from eldercare.core.errors import Err
+from eldercare.core.spreadsheet import looks_like_formula, safe_row
 from eldercare.regions.models import Region
 
 from . import idnumber, services
@@ -60,6 +63,10 @@ ERR_DUP_IN_FILE = Err("elders.dup_in_file", "与第{row}行身份证号码重复
 ERR_BAD_CHOICE = Err("elders.bad_choice", "无法识别“{value}” / '{value}' is not recognised")
 ERR_BAD_DATE = Err("elders.bad_date", "日期格式应为 YYYY-MM-DD / dates are written YYYY-MM-DD")
 ERR_BAD_NUMBER = Err("elders.bad_number", "应为数字 / must be a number")
+ERR_FORMULA = Err(
+    "elders.formula",
+    "单元格内容不能以 = + - @、制表符或回车开头（疑似公式） / cell looks like a formula: it must not start with = + - @, a tab or a carriage return",
+)
 ERR_EMPTY_FILE = Err("elders.empty_file", "文件中没有数据行 / the file has no data rows")
 WARN_LEGACY_CONVERTED = "15位旧号码已换算为 {upgraded} / legacy 15-digit number converted to {upgraded}"
 
@@ -173,6 +180,9 @@ class _RowParser:
         return mapping[text]
 
     def parse(self, cell: dict, warn) -> tuple[Elder, list[tuple[str, str]]]:
+        for key, value in cell.items():
+            if looks_like_formula(value):
+                raise RowError(key, ERR_FORMULA)
         for key in (key for key, required in COLUMNS.values() if required):
             if _text(cell.get(key)) == "":
                 raise RowError(key, ERR_REQUIRED)
@@ -228,7 +238,9 @@ def import_elders_xlsx(*, actor, file: IO[bytes], convert_legacy: bool = False, 
     require(actor, Cap.EDIT_ELDERS)
     report = ImportReport()
     try:
-        workbook = load_workbook(file, read_only=True, data_only=True)
+        # Not data_only: a formula cell must read as its formula (and be refused), not as the
+        # value it last showed, nor as empty when it was never calculated.
+        workbook = load_workbook(file, read_only=True)
     except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError):
         report.errors.append(RowIssue(0, "", ERR_NOT_XLSX))
         return report
@@ -292,9 +304,9 @@ def import_report_xlsx(report: ImportReport, out: IO[bytes]) -> None:
     ws = wb.create_sheet("导入结果")
     ws.append(["行号 Row", "列 Column", "问题 Problem"])
     for issue in report.errors:
-        ws.append([issue.row, issue.column, issue.message])
+        ws.append(safe_row([issue.row, issue.column, issue.message]))
     for issue in report.warnings:
-        ws.append([issue.row, issue.column, "提示 / note: " + issue.message])
+        ws.append(safe_row([issue.row, issue.column, "提示 / note: " + issue.message]))
     wb.save(out)
 
 
@@ -383,20 +395,22 @@ def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = Fals
         groups = {elder_id: visible_groups(actor, found) for elder_id, found in pairs.items()}
         for pk, name, sex, birth, ident, res, address, phone, live, st in chunk:
             ws.append(
-                [
-                    name,
-                    str(sexes.get(sex, sex)),
-                    birth,
-                    age_on(birth, today),
-                    ident,
-                    region_names.get(res, res),
-                    res,
-                    address,
-                    phone,
-                    str(living.get(live, live)),
-                    "、".join(groups.get(pk, [])),
-                    str(status.get(st, st)),
-                ]
+                safe_row(
+                    [
+                        name,
+                        str(sexes.get(sex, sex)),
+                        birth,
+                        age_on(birth, today),
+                        ident,
+                        region_names.get(res, res),
+                        res,
+                        address,
+                        phone,
+                        str(living.get(live, live)),
+                        "、".join(groups.get(pk, [])),
+                        str(status.get(st, st)),
+                    ]
+                )
             )
         chunk.clear()
 

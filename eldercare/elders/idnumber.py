@@ -87,6 +87,20 @@ def normalise(raw: str) -> str:
     return "".join(text.split()).upper()
 
 
+PERSONAL_DIGITS = 6  # a run this long may be part of an ID or phone number
+
+
+def looks_personal(text: str) -> bool:
+    """Whether a search text holds an ID or phone number, or part of one (a run of six or more
+    digits): such text is searched by POST and never put in a URL, where access logs keep it."""
+    run = 0
+    for char in normalise(text):
+        run = run + 1 if char.isdigit() else 0
+        if run >= PERSONAL_DIGITS:
+            return True
+    return False
+
+
 def check_char(first17: str) -> str:
     total = sum(int(d) * w for d, w in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARS[total % 11]

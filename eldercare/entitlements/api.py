@@ -7,13 +7,15 @@ from __future__ import annotations
 import datetime as dt
 import io
 from decimal import Decimal
+from typing import Annotated
 
 from django.core.exceptions import ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from eldercare.accounts.selectors import region_get
+from eldercare.core.api import FIRST_DAY, LAST_DAY, XLSX, XLSX_DOWNLOAD, Day, RegionCode, refusals
 from eldercare.core.errors import Err
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.providers.models import Provider, ProviderStatus
@@ -28,13 +30,21 @@ from .simulation import Change, simulate
 
 router = Router(tags=["entitlements"])
 ERR_MONTH_FORMAT = Err("entitlements.month_format", "月份格式应为YYYY-MM / the month is written YYYY-MM")
+ERR_MONTH_RANGE = Err("entitlements.month_range", "月份须在{first}至{last}之间 / a month from {first} to {last}")
+# Minutes or fen in one move: a million yuan (or 16,000 hours) is past any allowance, and far inside the columns.
+MAX_AMOUNT = 100_000_000
+Amount = Annotated[int, Field(ge=-MAX_AMOUNT, le=MAX_AMOUNT)]
+Key = Annotated[str, Field(min_length=1, max_length=150, description="幂等键 / idempotency key")]
 
 
 def _month(text: str) -> dt.date:
     try:
-        return dt.datetime.strptime(text, "%Y-%m").date()
+        month = dt.datetime.strptime(text, "%Y-%m").date()
     except ValueError:
         raise ValidationError({"month": ERR_MONTH_FORMAT}) from None
+    if not FIRST_DAY <= month <= LAST_DAY:
+        raise ValidationError({"month": ERR_MONTH_RANGE.format(first=f"{FIRST_DAY:%Y-%m}", last=f"{LAST_DAY:%Y-%m}")})
+    return month
 
 
 def _label(amount: int, unit: str) -> str:
@@ -156,7 +166,11 @@ class DecisionsOut(Schema):
     decisions: list[DecisionOut]
 
 
-@router.get("/elders/{elder_id}/decisions", response=DecisionsOut, summary="某月应享待遇及依据 / what an elder gets in a month, and why")
+@router.get(
+    "/elders/{elder_id}/decisions",
+    response={200: DecisionsOut, **refusals(403, 404)},
+    summary="某月应享待遇及依据 / what an elder gets in a month, and why",
+)
 def elder_decisions(request, elder_id: int, month: str):
     on = _month(month)
     elder, found = selectors.elder_decisions(actor=request.auth, elder_id=elder_id, month=on)
@@ -224,7 +238,11 @@ def _account(a) -> dict:
     }
 
 
-@router.get("/elders/{elder_id}/accounts", response=Page[AccountOut], summary="津贴账户 / an elder's allowance accounts")
+@router.get(
+    "/elders/{elder_id}/accounts",
+    response={200: Page[AccountOut], **refusals(403, 404)},
+    summary="津贴账户 / an elder's allowance accounts",
+)
 def elder_accounts(request, elder_id: int, paging: Query[Paging], month: str | None = None):
     _, accounts = selectors.elder_accounts(actor=request.auth, elder_id=elder_id, month=_month(month) if month else None)
     return paged(accounts, paging, _account)
@@ -253,22 +271,24 @@ def _entry(e) -> dict:
     return {"id": e.pk, **{f: getattr(e, f) for f in fields}}
 
 
-@router.get("/accounts/{account_id}", response=AccountDetailOut, summary="账户与流水 / an account and its ledger")
+@router.get(
+    "/accounts/{account_id}", response={200: AccountDetailOut, **refusals(403, 404)}, summary="账户与流水 / an account and its ledger"
+)
 def account_detail(request, account_id: int):
     account, entries = selectors.account_entries(actor=request.auth, pk=account_id)
     return {**_account(account), "entries": [_entry(e) for e in entries]}
 
 
 class SpendIn(Schema):
-    amount: int
-    key: str
-    on: dt.date
+    amount: int = Field(ge=1, le=MAX_AMOUNT)
+    key: Key
+    on: Day
     provider: int
-    value: int | None = None
-    reference: str = ""
+    value: int | None = Field(None, ge=0, le=MAX_AMOUNT)
+    reference: str = Field("", max_length=100)
 
 
-@router.post("/accounts/{account_id}/spend", response={201: EntryOut}, summary="使用津贴 / draw on an allowance")
+@router.post("/accounts/{account_id}/spend", response={201: EntryOut, **refusals(403, 404)}, summary="使用津贴 / draw on an allowance")
 def account_spend(request, account_id: int, data: SpendIn):
     account = selectors.account_get(actor=request.auth, pk=account_id)
     provider = get_object_or_404(Provider, pk=data.provider, status=ProviderStatus.ACTIVE)
@@ -286,23 +306,25 @@ def account_spend(request, account_id: int, data: SpendIn):
 
 
 class ReverseIn(Schema):
-    key: str
-    reason: str
+    key: Key
+    reason: str = Field(max_length=200)
 
 
-@router.post("/entries/{entry_id}/reverse", response={201: EntryOut}, summary="冲正一笔使用 / reverse a spend")
+@router.post("/entries/{entry_id}/reverse", response={201: EntryOut, **refusals(403, 404)}, summary="冲正一笔使用 / reverse a spend")
 def entry_reverse(request, entry_id: int, data: ReverseIn):
     spend = selectors.entry_get(actor=request.auth, pk=entry_id)
     return Status(201, _entry(ledger.allowance_reverse(actor=request.auth, spend=spend, key=data.key, reason=data.reason)))
 
 
 class AdjustIn(Schema):
-    amount: int
-    key: str
-    reason: str
+    amount: Amount
+    key: Key
+    reason: str = Field(max_length=200)
 
 
-@router.post("/accounts/{account_id}/adjust", response={201: EntryOut}, summary="调整核定额度 / adjust what was issued")
+@router.post(
+    "/accounts/{account_id}/adjust", response={201: EntryOut, **refusals(403, 404)}, summary="调整核定额度 / adjust what was issued"
+)
 def account_adjust(request, account_id: int, data: AdjustIn):
     account = selectors.account_get(actor=request.auth, pk=account_id)
     entry = ledger.allowance_adjust(actor=request.auth, account=account, amount=data.amount, key=data.key, reason=data.reason)
@@ -313,7 +335,7 @@ def account_adjust(request, account_id: int, data: AdjustIn):
 
 
 class RunIn(Schema):
-    region: str
+    region: RegionCode
     month: str
 
 
@@ -336,7 +358,7 @@ def _run(r) -> dict:
     return {"id": r.pk, "region": r.region_id, **{f: getattr(r, f) for f in fields}}
 
 
-@router.post("/runs", response={202: RunOut}, summary="发放某月津贴（后台任务）/ issue a month (background task)")
+@router.post("/runs", response={202: RunOut, **refusals(403, 404)}, summary="发放某月津贴（后台任务）/ issue a month (background task)")
 def run_request(request, data: RunIn):
     region = region_get(actor=request.auth, code=data.region)
     run = issuance.issuance_request(actor=request.auth, region=region, month=_month(data.month))
@@ -344,12 +366,12 @@ def run_request(request, data: RunIn):
     return Status(202, _run(run))
 
 
-@router.get("/runs", response=Page[RunOut], summary="发放批次 / issuance runs")
+@router.get("/runs", response={200: Page[RunOut], **refusals(403)}, summary="发放批次 / issuance runs")
 def run_list(request, paging: Query[Paging]):
     return paged(selectors.runs(actor=request.auth), paging, _run)
 
 
-@router.get("/runs/{run_id}", response=RunOut, summary="发放批次 / an issuance run")
+@router.get("/runs/{run_id}", response={200: RunOut, **refusals(403, 404)}, summary="发放批次 / an issuance run")
 def run_detail(request, run_id: int):
     return _run(selectors.run_get(actor=request.auth, pk=run_id))
 
@@ -361,11 +383,11 @@ class ChangeIn(Schema):
     policy: str
     benefit: str
     tier: str
-    amount: Decimal  # hours or yuan, as the policy states them
+    amount: Decimal = Field(ge=0, le=1_000_000)  # hours or yuan, as the policy states them
 
 
 class SimulateIn(Schema):
-    region: str
+    region: RegionCode
     month: str
     changes: list[ChangeIn]
 
@@ -385,7 +407,9 @@ class CountyOut(Schema):
     benefits: list[FiguresOut]
 
 
-@router.post("/simulate", response=list[CountyOut], summary="政策测算（不改动账户）/ what-if, no account touched")
+@router.post(
+    "/simulate", response={200: list[CountyOut], **refusals(403, 404)}, summary="政策测算（不改动账户）/ what-if, no account touched"
+)
 def run_simulation(request, data: SimulateIn):
     region = region_get(actor=request.auth, code=data.region)
     changes = [Change(c.policy, c.benefit, c.tier, c.amount) for c in data.changes]
@@ -413,7 +437,7 @@ def run_simulation(request, data: SimulateIn):
 
 
 class SettlementIn(Schema):
-    region: str
+    region: RegionCode
     month: str
 
 
@@ -462,28 +486,35 @@ def _settlement(s) -> dict:
     }
 
 
-@router.post("/settlements", response={201: SettlementOut}, summary="编制月度结算 / prepare a month's settlement")
+@router.post("/settlements", response={201: SettlementOut, **refusals(403, 404)}, summary="编制月度结算 / prepare a month's settlement")
 def settlement_prepare(request, data: SettlementIn):
     region = region_get(actor=request.auth, code=data.region)
     return Status(201, _settlement(settlement.settlement_prepare(actor=request.auth, region=region, month=_month(data.month))))
 
 
-@router.get("/settlements/{settlement_id}", response=SettlementOut, summary="月度结算 / a settlement")
+@router.get("/settlements/{settlement_id}", response={200: SettlementOut, **refusals(403, 404)}, summary="月度结算 / a settlement")
 def settlement_detail(request, settlement_id: int):
     return _settlement(selectors.settlement_get(actor=request.auth, pk=settlement_id))
 
 
-@router.post("/settlements/{settlement_id}/lock", response=SettlementOut, summary="锁定结算 / lock a settlement")
+@router.post(
+    "/settlements/{settlement_id}/lock", response={200: SettlementOut, **refusals(403, 404)}, summary="锁定结算 / lock a settlement"
+)
 def settlement_lock(request, settlement_id: int):
     found = selectors.settlement_get(actor=request.auth, pk=settlement_id)
     return _settlement(settlement.settlement_lock(actor=request.auth, settlement=found))
 
 
-@router.get("/settlements/{settlement_id}/export", summary="结算导出Excel / settlement as Excel")
+@router.get(
+    "/settlements/{settlement_id}/export",
+    response={200: None, **refusals(403, 404)},
+    openapi_extra=XLSX_DOWNLOAD,
+    summary="结算导出Excel / settlement as Excel",
+)
 def settlement_export(request, settlement_id: int):
     found = selectors.settlement_get(actor=request.auth, pk=settlement_id)
     buffer = io.BytesIO()
     export_settlement_xlsx(found, buffer)
-    response = HttpResponse(buffer.getvalue(), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response = HttpResponse(buffer.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="settlement-{found.region_id}-{found.month:%Y-%m}.xlsx"'
     return response

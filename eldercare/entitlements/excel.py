@@ -1,5 +1,6 @@
 """A settlement as a workbook: the summary lines, then every record behind them (elders by masked
-ID), so the finance office can check each line against its services."""
+ID), so the finance office can check each line against its services. Names and references come
+from users, so every row goes through `core.spreadsheet.safe_row`: no text becomes a formula."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ from typing import IO
 
 from django.utils import timezone
 from openpyxl import Workbook
+
+from eldercare.core.spreadsheet import safe_row
 
 from .models import Entry, EntryKind, Settlement, Unit
 from .policy import get_policy
@@ -64,7 +67,9 @@ def export_settlement_xlsx(settlement: Settlement, out: IO[bytes]) -> int:
     wb = Workbook(write_only=True)
     summary = wb.create_sheet("结算汇总")
     summary.append(
-        [f"{settlement.region.name} {settlement.month:%Y年%m月} 居家养老补贴结算 / settlement", "", "", "", "", "", "", "", "", ""]
+        safe_row(
+            [f"{settlement.region.name} {settlement.month:%Y年%m月} 居家养老补贴结算 / settlement", "", "", "", "", "", "", "", "", ""]
+        )
     )
     status = settlement.get_status_display()
     summary.append([f"状态 status: {status}", f"应付合计（元） total: {_yuan(settlement.total)}", "", "", "", "", "", "", "", ""])
@@ -78,18 +83,20 @@ def export_settlement_xlsx(settlement: Settlement, out: IO[bytes]) -> int:
         payee = line.provider or line.facility
         benefit = _benefit_name(line.policy, line.benefit)
         summary.append(
-            [
-                str(payee),
-                "服务商 provider" if line.provider_id else "机构 facility",
-                line.provider.credit_code if line.provider else "",
-                line.policy,
-                benefit,
-                _quantity(line.quantity, line.unit),
-                "小时 hours" if line.unit == Unit.MINUTES else str(units[line.unit]),
-                _yuan(line.amount),
-                line.records,
-                line.elders,
-            ]
+            safe_row(
+                [
+                    str(payee),
+                    "服务商 provider" if line.provider_id else "机构 facility",
+                    line.provider.credit_code if line.provider else "",
+                    line.policy,
+                    benefit,
+                    _quantity(line.quantity, line.unit),
+                    "小时 hours" if line.unit == Unit.MINUTES else str(units[line.unit]),
+                    _yuan(line.amount),
+                    line.records,
+                    line.elders,
+                ]
+            )
         )
         for record in line_records(line).iterator(chunk_size=2_000):
             if isinstance(record, Entry):  # a provider line's records are its entries, a facility line's its accounts
@@ -111,7 +118,7 @@ def export_settlement_xlsx(settlement: Settlement, out: IO[bytes]) -> int:
                     "",
                     _local(account.created_at),
                 ]
-            records.append([str(payee), benefit, account.elder.name, account.elder.id_masked, account.region.name, *row])
+            records.append(safe_row([str(payee), benefit, account.elder.name, account.elder.id_masked, account.region.name, *row]))
             count += 1
     wb.save(out)
     return count

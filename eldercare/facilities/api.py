@@ -8,6 +8,7 @@ import datetime as dt
 from django.http import Http404
 from ninja import Query, Router, Schema, Status
 
+from eldercare.core.api import Day, refusals
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
 
@@ -30,12 +31,12 @@ class StayOut(Schema):
 class StayIn(Schema):
     facility: int
     kind: str
-    start: dt.date
-    end: dt.date | None = None
+    start: Day
+    end: Day | None = None
 
 
 class StayEndIn(Schema):
-    end: dt.date
+    end: Day
 
 
 def _stay(s: Stay) -> dict:
@@ -50,13 +51,17 @@ def _stay(s: Stay) -> dict:
     }
 
 
-@router.get("/elders/{int:elder_id}/stays", response=Page[StayOut], summary="入住与托养记录 / an elder's stays, latest first")
+@router.get(
+    "/elders/{elder_id}/stays",
+    response={200: Page[StayOut], **refusals(403, 404)},
+    summary="入住与托养记录 / an elder's stays, latest first",
+)
 def stays(request, elder_id: int, paging: Query[Paging]):
     elder = elder_get(actor=request.auth, pk=elder_id)
     return paged(selectors.elder_stays(actor=request.auth, elder=elder), paging, _stay)
 
 
-@router.post("/elders/{int:elder_id}/stays", response={201: StayOut}, summary="登记入住或托养 / record a stay")
+@router.post("/elders/{elder_id}/stays", response={201: StayOut, **refusals(403, 404)}, summary="登记入住或托养 / record a stay")
 def stay_create(request, elder_id: int, data: StayIn):
     elder = elder_get(actor=request.auth, pk=elder_id)
     facility = selectors.institutions_in_scope(actor=request.auth).filter(pk=data.facility).first()
@@ -66,7 +71,9 @@ def stay_create(request, elder_id: int, data: StayIn):
     return Status(201, _stay(stay))
 
 
-@router.post("/elders/{int:elder_id}/stays/{int:stay_id}/end", response=StayOut, summary="入住（托养）结束 / a stay's last day")
+@router.post(
+    "/elders/{elder_id}/stays/{stay_id}/end", response={200: StayOut, **refusals(403, 404)}, summary="入住（托养）结束 / a stay's last day"
+)
 def stay_end(request, elder_id: int, stay_id: int, data: StayEndIn):
     elder = elder_get(actor=request.auth, pk=elder_id)
     stay = selectors.elder_stays(actor=request.auth, elder=elder).filter(pk=stay_id).first()

@@ -4,13 +4,15 @@ tasks and the fraud flags. Handlers parse, call one service or selector and shap
 from __future__ import annotations
 
 import datetime as dt
-from decimal import Decimal
 
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 
 from eldercare.accounts.selectors import region_get
+from eldercare.core.api import Day, Latitude, Longitude, Moment, RegionCode, RegionFilter, refusals
+from eldercare.core.errors import Err
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
 from eldercare.providers.models import Provider
@@ -21,9 +23,11 @@ from .models import Caregiver, ServiceItem
 from .services import caregivers, orders, prices
 
 router = Router(tags=["services"])
+MAX_QUANTITY = 24 * 60  # a day's minutes (or visits): at the highest guide price the amount still fits its column
+ERR_NO_PRICE = Err("homecare.no_price", "无指导价 / no guide price")
 
 
-class ItemOut(Schema):
+class CatalogueItemOut(Schema):
     code: str
     name: str
     category: str
@@ -32,12 +36,12 @@ class ItemOut(Schema):
     min_level: int | None
 
 
-@router.get("/items", response=Page[ItemOut], summary="服务项目目录 / the service catalogue")
+@router.get("/items", response=Page[CatalogueItemOut], summary="服务项目目录 / the service catalogue")
 def items(request, paging: Query[Paging]):
     return paged(selectors.catalogue().values("code", "name", "category", "unit", "minutes", "min_level"), paging)
 
 
-class EventOut(Schema):
+class OrderEventOut(Schema):
     from_status: str
     to_status: str
     at: dt.datetime
@@ -81,7 +85,7 @@ class OrderOut(Schema):
 
 
 class OrderDetailOut(OrderOut):
-    events: list[EventOut]
+    events: list[OrderEventOut]
     flags: list[FlagOut]
 
 
@@ -114,14 +118,16 @@ def _detail(o) -> dict:
 class OrderIn(Schema):
     elder: int
     item: str
-    window_start: dt.datetime
-    window_end: dt.datetime
-    quantity: int | None = None
+    window_start: Moment
+    window_end: Moment
+    quantity: int | None = Field(
+        None, ge=1, le=MAX_QUANTITY, description="次数，或按时计价项目的分钟数 / visits, or minutes for hourly items"
+    )
     channel: str | None = None
-    note: str = ""
+    note: str = Field("", max_length=300)
 
 
-@router.post("/orders", response={201: OrderDetailOut}, summary="下单 / request a service")
+@router.post("/orders", response={201: OrderDetailOut, **refusals(403, 404)}, summary="下单 / request a service")
 def order_create(request, data: OrderIn):
     elder = elder_get(actor=request.auth, pk=data.elder)
     item = get_object_or_404(ServiceItem, code=data.item)
@@ -138,12 +144,12 @@ def order_create(request, data: OrderIn):
     return Status(201, _detail(order))
 
 
-@router.get("/orders", response=Page[OrderOut], summary="工单 / orders")
-def order_list(request, paging: Query[Paging], status: str | None = None, region: str | None = None):
+@router.get("/orders", response={200: Page[OrderOut], **refusals(403)}, summary="工单 / orders")
+def order_list(request, paging: Query[Paging], status: str | None = None, region: RegionFilter | None = None):
     return paged(selectors.order_list(actor=request.auth, status=status, region=region), paging, _order)
 
 
-@router.get("/orders/{order_id}", response=OrderDetailOut, summary="工单详情 / an order")
+@router.get("/orders/{order_id}", response={200: OrderDetailOut, **refusals(403, 404)}, summary="工单详情 / an order")
 def order_detail(request, order_id: int):
     return _detail(selectors.order_get(actor=request.auth, pk=order_id))
 
@@ -151,10 +157,14 @@ def order_detail(request, order_id: int):
 class MatchOut(Schema):
     caregiver_id: int | None
     explanation: list[str]
-    candidates: list[tuple[int, float]]
+    # Pairs (caregiver id, score), best first. Described as arrays of numbers rather than as tuples:
+    # a tuple's `prefixItems` is not read by every OpenAPI tool (schemathesis among them).
+    candidates: list[list[int | float]] = Field(description="[护理员id, 得分] / [caregiver id, score], best first")
 
 
-@router.get("/orders/{order_id}/match", response=MatchOut, summary="匹配预览（不派单）/ who would be chosen, and why")
+@router.get(
+    "/orders/{order_id}/match", response={200: MatchOut, **refusals(403, 404)}, summary="匹配预览（不派单）/ who would be chosen, and why"
+)
 def order_match(request, order_id: int):
     order = selectors.order_get(actor=request.auth, pk=order_id)
     orders.may_dispatch(request.auth, order)
@@ -164,16 +174,16 @@ def order_match(request, order_id: int):
 
 class AssignIn(Schema):
     caregiver: int
-    note: str = ""
+    note: str = Field("", max_length=300)
 
 
 class ReasonIn(Schema):
-    reason: str
+    reason: str = Field(max_length=300)
 
 
 class CheckInIn(Schema):
-    latitude: Decimal
-    longitude: Decimal
+    latitude: Latitude
+    longitude: Longitude
 
 
 class CheckOutIn(Schema):
@@ -181,8 +191,8 @@ class CheckOutIn(Schema):
 
 
 class ConfirmIn(Schema):
-    rating: int
-    comment: str = ""
+    rating: int = Field(ge=1, le=5)
+    comment: str = Field("", max_length=300)
 
 
 def _act(request, order_id: int, action, **kwargs):
@@ -190,64 +200,66 @@ def _act(request, order_id: int, action, **kwargs):
     return _detail(action(actor=request.auth, order=order, **kwargs))
 
 
-@router.post("/orders/{order_id}/auto-dispatch", response=OrderDetailOut, summary="自动匹配并派单 / match and dispatch")
+@router.post(
+    "/orders/{order_id}/auto-dispatch", response={200: OrderDetailOut, **refusals(403, 404)}, summary="自动匹配并派单 / match and dispatch"
+)
 def order_auto_dispatch(request, order_id: int):
     return _act(request, order_id, orders.order_auto_dispatch)
 
 
-@router.post("/orders/{order_id}/assign", response=OrderDetailOut, summary="指定护理员 / assign a caregiver")
+@router.post("/orders/{order_id}/assign", response={200: OrderDetailOut, **refusals(403, 404)}, summary="指定护理员 / assign a caregiver")
 def order_assign(request, order_id: int, data: AssignIn):
     caregiver = get_object_or_404(Caregiver, pk=data.caregiver)
     return _act(request, order_id, orders.order_assign, caregiver=caregiver, note=data.note)
 
 
-@router.post("/orders/{order_id}/dispatch", response=OrderDetailOut, summary="派单 / dispatch")
+@router.post("/orders/{order_id}/dispatch", response={200: OrderDetailOut, **refusals(403, 404)}, summary="派单 / dispatch")
 def order_dispatch(request, order_id: int):
     return _act(request, order_id, orders.order_dispatch)
 
 
-@router.post("/orders/{order_id}/accept", response=OrderDetailOut, summary="接单 / accept")
+@router.post("/orders/{order_id}/accept", response={200: OrderDetailOut, **refusals(403, 404)}, summary="接单 / accept")
 def order_accept(request, order_id: int):
     return _act(request, order_id, orders.order_accept)
 
 
-@router.post("/orders/{order_id}/decline", response=OrderDetailOut, summary="拒单 / decline")
+@router.post("/orders/{order_id}/decline", response={200: OrderDetailOut, **refusals(403, 404)}, summary="拒单 / decline")
 def order_decline(request, order_id: int, data: ReasonIn):
     return _act(request, order_id, orders.order_decline, reason=data.reason)
 
 
-@router.post("/orders/{order_id}/depart", response=OrderDetailOut, summary="出发 / on the way")
+@router.post("/orders/{order_id}/depart", response={200: OrderDetailOut, **refusals(403, 404)}, summary="出发 / on the way")
 def order_depart(request, order_id: int):
     return _act(request, order_id, orders.order_depart)
 
 
-@router.post("/orders/{order_id}/check-in", response=OrderDetailOut, summary="签到 / check in")
+@router.post("/orders/{order_id}/check-in", response={200: OrderDetailOut, **refusals(403, 404)}, summary="签到 / check in")
 def order_check_in(request, order_id: int, data: CheckInIn):
     return _act(request, order_id, orders.order_check_in, latitude=data.latitude, longitude=data.longitude)
 
 
-@router.post("/orders/{order_id}/check-out", response=OrderDetailOut, summary="签退 / check out")
+@router.post("/orders/{order_id}/check-out", response={200: OrderDetailOut, **refusals(403, 404)}, summary="签退 / check out")
 def order_check_out(request, order_id: int, data: CheckOutIn):
     return _act(request, order_id, orders.order_check_out, record=data.record)
 
 
-@router.post("/orders/{order_id}/confirm", response=OrderDetailOut, summary="确认并评价 / confirm and rate")
+@router.post("/orders/{order_id}/confirm", response={200: OrderDetailOut, **refusals(403, 404)}, summary="确认并评价 / confirm and rate")
 def order_confirm(request, order_id: int, data: ConfirmIn):
     return _act(request, order_id, orders.order_confirm, rating=data.rating, comment=data.comment)
 
 
-@router.post("/orders/{order_id}/cancel", response=OrderDetailOut, summary="取消 / cancel")
+@router.post("/orders/{order_id}/cancel", response={200: OrderDetailOut, **refusals(403, 404)}, summary="取消 / cancel")
 def order_cancel(request, order_id: int, data: ReasonIn):
     return _act(request, order_id, orders.order_cancel, reason=data.reason)
 
 
-@router.post("/orders/{order_id}/no-show", response=OrderDetailOut, summary="未履约 / no-show")
+@router.post("/orders/{order_id}/no-show", response={200: OrderDetailOut, **refusals(403, 404)}, summary="未履约 / no-show")
 def order_no_show(request, order_id: int, data: ReasonIn):
     return _act(request, order_id, orders.order_no_show, reason=data.reason)
 
 
-@router.get("/tasks", response=Page[OrderOut], summary="护理员当日任务 / a caregiver's tasks of a day")
-def tasks(request, paging: Query[Paging], day: dt.date | None = None):
+@router.get("/tasks", response={200: Page[OrderOut], **refusals(403)}, summary="护理员当日任务 / a caregiver's tasks of a day")
+def tasks(request, paging: Query[Paging], day: Day | None = None):
     return paged(selectors.caregiver_tasks(actor=request.auth, day=day), paging, _order)
 
 
@@ -256,7 +268,7 @@ class FlagRowOut(FlagOut):
     order_id: int
 
 
-@router.get("/flags", response=Page[FlagRowOut], summary="服务异常标记 / fraud flags")
+@router.get("/flags", response={200: Page[FlagRowOut], **refusals(403)}, summary="服务异常标记 / fraud flags")
 def flags(request, paging: Query[Paging]):
     return paged(selectors.flags_visible(request.auth).values("id", "order_id", "kind", "detail", "other_id", "created_at"), paging)
 
@@ -266,11 +278,11 @@ def flags(request, paging: Query[Paging]):
 
 class PriceIn(Schema):
     item: str
-    region: str
-    price: int  # fen per visit or per hour
-    valid_from: dt.date
-    valid_to: dt.date | None = None
-    document: str
+    region: RegionCode
+    price: int = Field(gt=0, le=prices.MAX_PRICE, description="分/次或分/小时 / fen per visit or per hour")
+    valid_from: Day
+    valid_to: Day | None = None
+    document: str = Field(max_length=200)
 
 
 class PriceOut(Schema):
@@ -292,7 +304,7 @@ def _price(p) -> dict:
     }
 
 
-@router.post("/guide-prices", response={201: PriceOut}, summary="设定政府指导价 / set a guide price")
+@router.post("/guide-prices", response={201: PriceOut, **refusals(403, 404, 409)}, summary="设定政府指导价 / set a guide price")
 def guide_price_create(request, data: PriceIn):
     item = get_object_or_404(ServiceItem, code=data.item)
     region = region_get(actor=request.auth, code=data.region)
@@ -308,21 +320,25 @@ def guide_price_create(request, data: PriceIn):
     return Status(201, _price(price))
 
 
-@router.get("/guide-prices/current", response={200: PriceOut, 404: dict}, summary="某社区某日的指导价 / the guide price in force")
-def guide_price_current(request, item: str, region: str, day: dt.date):
+@router.get(
+    "/guide-prices/current", response={200: PriceOut, **refusals(403, 404)}, summary="某社区某日的指导价 / the guide price in force"
+)
+def guide_price_current(request, item: str, region: RegionCode, day: Day):
     found = prices.price_for(get_object_or_404(ServiceItem, code=item), region_get(actor=request.auth, code=region).code, day)
-    return _price(found) if found else Status(404, {"detail": "无指导价 / no guide price"})
+    if found is None:
+        raise Http404(ERR_NO_PRICE)
+    return _price(found)
 
 
 class CaregiverIn(Schema):
-    name: str
+    name: str = Field(max_length=50)
     id_number: str
-    latitude: Decimal
-    longitude: Decimal
+    latitude: Latitude
+    longitude: Longitude
     categories: list[str]
     level: int | None = None
-    certificate_number: str = ""
-    certificate_expires: dt.date | None = None
+    certificate_number: str = Field("", max_length=50)
+    certificate_expires: Day | None = None
     hours: dict = {}
     phone: str = ""
 
@@ -337,7 +353,9 @@ class CaregiverOut(Schema):
     active: bool
 
 
-@router.post("/providers/{provider_id}/caregivers", response={201: CaregiverOut}, summary="登记护理员 / register a caregiver")
+@router.post(
+    "/providers/{provider_id}/caregivers", response={201: CaregiverOut, **refusals(403, 404)}, summary="登记护理员 / register a caregiver"
+)
 def caregiver_create(request, provider_id: int, data: CaregiverIn):
     provider = get_object_or_404(Provider, pk=provider_id)
     c = caregivers.caregiver_register(actor=request.auth, provider=provider, **data.dict())
@@ -346,20 +364,31 @@ def caregiver_create(request, provider_id: int, data: CaregiverIn):
     )
 
 
-@router.get("/providers/{provider_id}/caregivers", response=Page[CaregiverOut], summary="本服务商护理员 / a provider's caregivers")
+@router.get(
+    "/providers/{provider_id}/caregivers",
+    response={200: Page[CaregiverOut], **refusals(403, 404)},
+    summary="本服务商护理员 / a provider's caregivers",
+)
 def caregiver_list(request, provider_id: int, paging: Query[Paging]):
     provider = get_object_or_404(Provider, pk=provider_id)
     if not manages(request.auth, provider):
         raise PermissionDenied
-    return paged(provider.caregivers.order_by("name", "pk").values("id", "name", "id_masked", "level", "certificate_expires", "categories", "active"), paging)
+    return paged(
+        provider.caregivers.order_by("name", "pk").values(
+            "id", "name", "id_masked", "level", "certificate_expires", "categories", "active"
+        ),
+        paging,
+    )
 
 
-class ResolveIn(Schema):
-    resolution: str
+class FlagResolveIn(Schema):
+    resolution: str = Field(max_length=300)
 
 
-@router.post("/flags/{flag_id}/resolve", response=FlagRowOut, summary="处理服务异常标记 / resolve a fraud flag")
-def flag_resolve(request, flag_id: int, data: ResolveIn):
+@router.post(
+    "/flags/{flag_id}/resolve", response={200: FlagRowOut, **refusals(403, 404)}, summary="处理服务异常标记 / resolve a fraud flag"
+)
+def flag_resolve(request, flag_id: int, data: FlagResolveIn):
     flag = get_object_or_404(selectors.flags_visible(request.auth), pk=flag_id)
     flag = orders.flag_resolve(actor=request.auth, flag=flag, resolution=data.resolution)
     return {k: getattr(flag, k) for k in ("id", "order_id", "kind", "detail", "other_id", "created_at")}

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from ninja import Router, Schema, Status
+from ninja import Field, Router, Schema, Status
 
 from eldercare.accounts.selectors import region_get
+from eldercare.core.api import RegionCode, refusals
 
 from . import services
 from .models import Provider
@@ -14,10 +15,10 @@ router = Router(tags=["providers"])
 
 
 class ProviderIn(Schema):
-    name: str
+    name: str = Field(max_length=100)
     credit_code: str
-    region: str
-    licence: str = ""
+    region: RegionCode
+    licence: str = Field("", max_length=100)
 
 
 class ProviderOut(Schema):
@@ -28,7 +29,7 @@ class ProviderOut(Schema):
     status: str
 
 
-@router.post("/", response={201: ProviderOut}, summary="登记服务商 / register a provider")
+@router.post("/", response={201: ProviderOut, **refusals(403, 404, 409)}, summary="登记服务商 / register a provider")
 def provider_create(request, data: ProviderIn):
     region = region_get(actor=request.auth, code=data.region)
     p = services.provider_register(actor=request.auth, name=data.name, credit_code=data.credit_code, region=region, licence=data.licence)
@@ -36,10 +37,15 @@ def provider_create(request, data: ProviderIn):
 
 
 class AreaIn(Schema):
+    region: RegionCode
+
+
+class AreaOut(Schema):
+    provider: int
     region: str
 
 
-@router.post("/{provider_id}/areas", response={201: dict}, summary="增加服务区域 / add a service area")
+@router.post("/{provider_id}/areas", response={201: AreaOut, **refusals(403, 404)}, summary="增加服务区域 / add a service area")
 def provider_area(request, provider_id: int, data: AreaIn):
     provider = get_object_or_404(Provider, pk=provider_id)
     area = services.service_area_add(actor=request.auth, provider=provider, region=region_get(actor=request.auth, code=data.region))

@@ -61,6 +61,25 @@ def test_list(client, personas, world, role):
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
+def test_search_by_id_number(client, personas, world, role):
+    """POST /api/elders/search finds an elder by the full ID number, within the same scope as the list."""
+    c = client_for(client, personas[role])
+    for key, elder in world.items():
+        response = c.post("/api/elders/search", {"q": elder.id_number}, content_type="application/json")
+        if role in NO_REGISTRY:
+            assert response.status_code == 403, key
+            continue
+        assert response.status_code == 200, key
+        found = [item["name"] for item in response.json()["items"]]
+        assert found == ([elder.name] if key in VISIBLE[role] else []), key
+        assert elder.id_number not in response.content.decode()
+    # Never in a URL: the list refuses an ID number (or a phone) in its query string, for everyone.
+    refused = c.get("/api/elders/", {"q": world["own"].id_number})
+    assert refused.status_code == 422  # before the capability is asked: nothing is looked up
+    assert any(e["code"] == "elders.personal_in_url" for e in refused.json()["errors"])
+
+
+@pytest.mark.parametrize("role", ALL_ROLES)
 def test_detail(client, personas, world, role):
     c = client_for(client, personas[role])
     for key, elder in world.items():

@@ -68,9 +68,25 @@ def test_filters(officer_client, tree, elder, query, expected):
     assert names(response) == expected
 
 
-def test_search_by_full_id_number(officer_client, elder):
-    response = officer_client.get(LIST, {"q": elder.id_number})
+def test_search_by_full_id_number_is_posted_never_put_in_a_url(officer_client, elder):
+    response = officer_client.post(LIST, {"q": elder.id_number, "status": "active"})
+    assert response.status_code == 200  # answered here: no redirect carrying the number
     assert names(response) == {"王秀英"}
+    assert not response.has_header("Location")
+
+
+def test_an_id_number_in_the_query_string_is_refused(officer_client, elder):
+    response = officer_client.get(LIST, {"q": elder.id_number})
+    assert response.context["rows"] == []
+    assert "不能放在网址中" in str(response.context["form"].errors["q"])
+    assert officer_client.get(reverse("console:elder_export"), {"q": elder.id_number[:10]}).status_code == 302
+
+
+def test_a_search_by_name_becomes_a_link(officer_client, elder):
+    response = officer_client.post(LIST, {"q": "王", "region": "", "status": "active"})
+    assert response.status_code == 302
+    assert response["Location"].endswith("?q=%E7%8E%8B&status=active")
+    assert names(officer_client.get(response["Location"])) == {"王秀英"}
 
 
 def test_invalid_filters_show_errors(officer_client, elder):

@@ -198,6 +198,11 @@ def test_care_tasks(client, svc, personas):
     served, each of another elder; the buttons each task offers are worked out per task."""
     worker, centre, carer = personas[R.COMMUNITY_WORKER], personas[R.CENTER_OPERATOR], personas[R.CAREGIVER]
 
+    now, midnight = timezone.now(), today_at(0) + dt.timedelta(days=1)
+
+    def slot(i: int) -> dt.datetime:
+        return now + (midnight - now) * i / (N + MORE + 1)
+
     def tasks(count: int, *, start: int = 0) -> None:
         for i in range(start, start + count):
             elder = testing.elder(residence=svc.city.community, latitude=HOME[0], longitude=HOME[1], address=f"清波街{i}号")
@@ -205,8 +210,10 @@ def test_care_tasks(client, svc, personas):
                 actor=worker,
                 elder=elder,
                 item=svc.item,
-                window_start=today_at(0),
-                window_end=max(today_at(23), timezone.now() + dt.timedelta(hours=1)),
+                # each in a window of its own (one caregiver never serves two at once), all in what
+                # is left of today, however late the test runs
+                window_start=slot(i),
+                window_end=slot(i + 1) - dt.timedelta(microseconds=1),
                 channel="phone",
             )
             orders.order_assign(actor=centre, order=order, caregiver=svc.zhang)

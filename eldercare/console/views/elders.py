@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Callable, Collection
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
@@ -15,7 +16,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 
 from eldercare.accounts import selectors as region_selectors
 from eldercare.accounts.models import User
@@ -24,7 +25,8 @@ from eldercare.accounts.scoping import has_cap
 from eldercare.assessments import selectors as assessment_selectors
 from eldercare.assessments import services as assessment_services
 from eldercare.assessments.services import ObservationOutcome
-from eldercare.elders import excel, presenters, services
+from eldercare.elders import errors as elder_errors
+from eldercare.elders import excel, idnumber, presenters, services
 from eldercare.elders import selectors as elder_selectors
 from eldercare.elders.models import Elder
 from eldercare.facilities import selectors as facility_selectors
@@ -58,12 +60,32 @@ def _filter_region(actor, form: ElderFilterForm):
         return None
 
 
+def _personal_in_url(form: ElderFilterForm) -> bool:
+    """A GET whose search text holds an ID or phone number: refused (it belongs in a POST)."""
+    if form.is_valid() and form.cleaned_data.get("q") and idnumber.looks_personal(form.cleaned_data["q"]):
+        form.add_error("q", elder_errors.ERR_PERSONAL_IN_URL)
+        return True
+    return False
+
+
 @login_required
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def elder_list(request):
+    """The filtered list. The filter form posts: a search by ID or phone number is answered here,
+    and any other search is sent back as a GET link (pages, export) without personal numbers."""
     actor = request.user
-    form = ElderFilterForm(request.GET, actor=actor)
+    personal = False
+    if request.method == "POST":
+        form = ElderFilterForm(request.POST, actor=actor)
+        if form.is_valid():
+            personal = bool(form.cleaned_data.get("q")) and idnumber.looks_personal(form.cleaned_data["q"])
+            if not personal:
+                kept = {name: value for name, value in request.POST.items() if name in form.fields and value}
+                return redirect(reverse("console:elder_list") + ("?" + urlencode(kept) if kept else ""), permanent=False)
+    else:
+        form = ElderFilterForm(request.GET, actor=actor)
+        _personal_in_url(form)
     page_obj, rows = None, []
     if form.is_valid():
         try:
@@ -72,10 +94,16 @@ def elder_list(request):
             add_service_errors(form, exc)
         else:
             paginator = Paginator(elder_selectors.with_groups(queryset), settings.ELDERCARE_PAGE_SIZE)
-            page_obj = paginator.get_page(request.GET.get("page"))
+            page_obj = paginator.get_page(1 if personal else request.GET.get("page"))
             today = timezone.localdate()
             rows = [presenters.elder_row(actor, elder, today) for elder in page_obj.object_list]
-    context = {"form": form, "page_obj": page_obj, "rows": rows, "filter_region": _filter_region(actor, form)}
+    context = {
+        "form": form,
+        "page_obj": page_obj,
+        "rows": rows,
+        "filter_region": _filter_region(actor, form),
+        "personal_search": personal,
+    }
     return render(request, "console/elder_list.html", context)
 
 
@@ -86,8 +114,8 @@ def elder_export(request):
     actor = request.user
     form = ElderFilterForm(request.GET, actor=actor)
     back = reverse("console:elder_list") + "?" + request.GET.urlencode()
-    if not form.is_valid():
-        return redirect(back)
+    if not form.is_valid() or _personal_in_url(form):
+        return redirect(reverse("console:elder_list"))
     try:
         queryset = elder_selectors.elder_list(actor=actor, filters=form.to_filters())
     except ValidationError:

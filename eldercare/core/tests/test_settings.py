@@ -58,3 +58,25 @@ def test_secret_may_come_from_a_file(tmp_path):
         "ELDERCARE_ID_HASH_KEY": "k",
     }
     assert run(env, tmp_path).returncode == 0
+
+
+def test_check_deploy_is_clean_in_production(tmp_path):
+    """`manage.py check --deploy` finds nothing to warn about with production's defaults."""
+    clean = {k: v for k, v in os.environ.items() if not k.startswith("ELDERCARE_") and k != "DATABASE_URL"}
+    clean |= {
+        "ELDERCARE_VAR_DIR": str(tmp_path),
+        "ELDERCARE_SECRET_KEY": "k9-" + "x7Qm" * 16,
+        "ELDERCARE_FIELD_KEYS": "Qm9WbGk1b0ZfN3dXcGVqU3RYb2x5d2J4aVd6c3Z0a0U=",
+        "ELDERCARE_ID_HASH_KEY": "k",
+        "ELDERCARE_ALLOWED_HOSTS": "eldercare.example.gov.cn",
+    }
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "no issues" in result.stdout

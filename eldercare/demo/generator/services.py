@@ -142,10 +142,11 @@ def _demo_orders(rng: random.Random, providers: list[Provider]) -> int:
     made = 0
     for i, elder in enumerate(elders):
         item = items[i % len(items)]
-        start = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1 if i % 3 == 0 else 0), dt.time(8 + i % 10)))
+        # One caregiver serves them all: an hour each, from 07:00 (twelve elders at most), never two at once.
+        start = timezone.make_aware(dt.datetime.combine(today + dt.timedelta(days=1 if i % 3 == 0 else 0), dt.time(7 + i)))
         try:
             order = orders.order_request(
-                actor=worker, elder=elder, item=item, window_start=start, window_end=start + dt.timedelta(hours=2), channel="phone"
+                actor=worker, elder=elder, item=item, window_start=start, window_end=start + dt.timedelta(hours=1), channel="phone"
             )
         except ValidationError:  # its window has passed (late in the day): skipped
             continue
@@ -153,7 +154,10 @@ def _demo_orders(rng: random.Random, providers: list[Provider]) -> int:
         stage = i % 6
         if stage == 0:
             continue  # left for the operator to dispatch
-        orders.order_assign(actor=operator, order=order, caregiver=carer, note="演示：就近派单")
+        try:
+            orders.order_assign(actor=operator, order=order, caregiver=carer, note="演示：就近派单")
+        except ValidationError:  # the caregiver is busy then: left for the operator to dispatch
+            continue
         if stage >= 2:
             orders.order_dispatch(actor=operator, order=order)
         if stage >= 3:

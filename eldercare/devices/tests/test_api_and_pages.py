@@ -46,6 +46,50 @@ def test_a_gateway_posts_readings(client, home, gateway):
     assert bad.status_code == 422 and DeadLetter.objects.get().source == f"gateway:{gateway.pk}"
 
 
+@pytest.mark.parametrize("ts", ["0001-01-01T00:00:00+08:00", 10**20, 1e300, -(10**15), "1970-01-01T00:00:00Z", "NaN"])
+def test_a_time_far_from_now_is_refused_not_a_server_error(client, home, gateway, ts):
+    response = post_readings(client, [{"device": "BTN-0001", "msg_id": "far", "kind": "button", "ts": ts}])
+    assert response.status_code == 200
+    assert [(o["msg_id"], o["status"]) for o in response.json()] == [("far", "rejected")]
+    assert response.json()[0]["reason"].startswith("ts:")
+    assert DeadLetter.objects.get().reason.startswith("ts:") and not Alarm.objects.exists()
+
+
+def test_a_bad_message_does_not_spoil_its_batch(client, home, gateway):
+    batch = [
+        dict(msg("ok1", "water", value=1), device="WTR-0001"),
+        {"device": "WTR-0001", "msg_id": "bad", "kind": "teleport", "ts": msg("x")["ts"]},
+        {"device": "WTR-0001", "kind": "water"},
+        dict(msg("ok2"), device="BTN-0001"),
+    ]
+    response = post_readings(client, batch)
+    assert response.status_code == 200
+    statuses = [(o["msg_id"], o["status"]) for o in response.json()]
+    assert statuses[:2] == [("ok1", "stored"), ("bad", "rejected")] and statuses[3] == ("ok2", "stored")
+    assert statuses[2][0].startswith("sha256:") and statuses[2][1] == "rejected"
+    assert Reading.objects.count() == 2 and Alarm.objects.count() == 1
+    assert DeadLetter.objects.count() == 2
+    post_readings(client, batch)  # the gateway repeats the batch: nothing is kept twice
+    assert (Reading.objects.count(), Alarm.objects.count(), DeadLetter.objects.count()) == (2, 1, 2)
+
+
+def test_an_unreadable_body_answers_422_with_a_code(client, home, gateway):
+    bad = post_readings(client, b"{nope")
+    assert bad.status_code == 422 and bad.json()["code"] == "devices.unreadable" and "JSON" in bad.json()["detail"]
+
+
+def test_a_body_over_the_limit_answers_413(client, home, gateway, settings):
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 1000  # Django's own limit: request.body refuses to read it
+    response = post_readings(client, [dict(msg(f"m{i}", "water"), device="WTR-0001") for i in range(20)])
+    assert response.status_code == 413 and response.json()["code"] == "devices.too_large"
+    assert set(response.json()) == {"code", "detail"}
+    settings.DATA_UPLOAD_MAX_MEMORY_SIZE = 10_000_000
+    settings.ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES = 1000  # the platform's limit of a gateway's batch
+    response = post_readings(client, [dict(msg(f"m{i}", "water"), device="WTR-0001") for i in range(20)])
+    assert response.status_code == 413 and response.json()["code"] == "devices.too_large"
+    assert not Reading.objects.exists()
+
+
 def test_the_alarm_api(client, home, gateway, personas, city):
     post_readings(client, [dict(msg("h1"), device="BTN-0001")])
     alarm = Alarm.objects.get()

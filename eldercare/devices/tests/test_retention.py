@@ -12,7 +12,7 @@ from eldercare.devices.ingest import parse, store
 from eldercare.devices.models import Alarm, DailyUsage, Reading
 from eldercare.devices.retention import readings_purge, readings_rollup
 
-DAY = dt.date(2026, 8, 1)
+DAY = timezone.localdate() - dt.timedelta(days=30)  # recent: older event times are refused (ELDERCARE_DEVICE_MAX_AGE_DAYS)
 
 
 def at(day: dt.date, hour: int) -> str:
@@ -35,10 +35,11 @@ def test_rollup_then_purge(home):
     assert reading is not None and reading.message_id == "press"
 
 
-def test_nothing_is_purged_before_it_is_rolled_up(home, capsys):
+def test_nothing_is_purged_before_it_is_rolled_up(home, capsys, settings):
+    settings.ELDERCARE_READING_RETENTION_DAYS = 10  # DAY, a month ago, is past it
     store(parse(json.dumps([{"device": "WTR-0001", "msg_id": "old", "kind": "water", "ts": at(DAY, 8), "value": 1}]).encode()))
     assert readings_purge(today=DAY + dt.timedelta(days=200)) == 0
-    call_command("readings_maintain", "--day", str(DAY))  # rolls the day up, then purges (today is past retention)
+    call_command("readings_maintain", "--day", str(DAY))  # rolls the day up, then purges
     assert "清理 1 条" in capsys.readouterr().out
     assert not Reading.objects.exists()
     assert DailyUsage.objects.get().readings == 1

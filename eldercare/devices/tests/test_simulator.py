@@ -34,3 +34,18 @@ def test_the_command_presses_a_button_now_and_then(home, capsys):
     call_command("devices_simulate", "--rounds", "2", "--every", "0", "--press-chance", "1")
     assert "round 2" in capsys.readouterr().out
     assert Alarm.objects.filter(source="button").count() == 2
+
+
+def test_the_device_client_backs_off_with_full_jitter():
+    # Each wait is drawn between 0 and a bound that doubles from retry_seconds up to retry_max_seconds.
+    import statistics
+
+    from eldercare.devices.mqtt import RESEND_FIRST, RESEND_MAX, DeviceClient
+
+    device = DeviceClient("BTN-X", seed=13)
+    assert (device.retry_seconds, device.retry_max_seconds) == (RESEND_FIRST, RESEND_MAX) == (1.0, 30.0)
+    for tries, bound in enumerate([1, 2, 4, 8, 16, 30, 30, 30, 30], start=1):
+        waits = [device.wait_after(tries) for _ in range(2000)]
+        assert 0 <= min(waits) < 0.05 * bound and 0.95 * bound < max(waits) <= bound
+        assert abs(statistics.mean(waits) - bound / 2) < 0.05 * bound
+    assert device.wait_after(10_000) <= 30

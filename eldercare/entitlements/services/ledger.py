@@ -82,15 +82,12 @@ def _post(
     provider: Provider | None = None,
     value: int | None = None,
 ) -> Entry:
+    """Write the entry, then the balance it leaves (the database refuses a balance that is not
+    its account's latest `balance_after`: see `core.appendonly.install_balance_guard`)."""
     account.balance += amount
-    fields = ["balance"]
-    if kind == EntryKind.ADJUST:
-        account.issued += amount
-        fields.append("issued")
-    account.save(update_fields=fields)
     try:
         with transaction.atomic():
-            return Entry.objects.create(
+            entry = Entry.objects.create(
                 account=account,
                 kind=kind,
                 amount=amount,
@@ -106,6 +103,12 @@ def _post(
     except IntegrityError as exc:
         # The same key on another account, written between our look-up and now.
         raise ValidationError({"key": errors.ERR_KEY_REUSED}) from exc
+    fields = ["balance"]
+    if kind == EntryKind.ADJUST:
+        account.issued += amount
+        fields.append("issued")
+    account.save(update_fields=fields)
+    return entry
 
 
 def _positive(amount: int) -> None:

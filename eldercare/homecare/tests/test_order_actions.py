@@ -14,6 +14,7 @@ from django.utils import timezone
 from eldercare.accounts.roles import Role
 from eldercare.elders.models import Contact, Relation
 from eldercare.homecare import selectors
+from eldercare.homecare.matching import BUSY
 from eldercare.homecare.models import Order, OrderStatus
 from eldercare.homecare.services import orders as o
 
@@ -53,14 +54,19 @@ PATHS[S.NO_SHOW] = PATHS[S.DISPATCHED] + [("no_show", R.CENTER_OPERATOR)]
 
 
 def order_in(status, svc, personas):
-    # Each order in a window of its own: one caregiver serves them all, and never two at once.
-    start = timezone.now() - dt.timedelta(minutes=30) + dt.timedelta(hours=3) * Order.objects.count()
+    # One caregiver serves every order made here, never two at once: each order after the first
+    # takes the next quarter-hour window (all of them today, near now, for the phone page's list).
+    busy = Order.objects.filter(caregiver=svc.zhang, status__in=BUSY).count()
+    now = timezone.now()
+    midnight = timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time.min))
+    gap = min(dt.timedelta(minutes=15), (midnight - now) / 10)  # however late the test runs
+    start = now - gap / 4 + gap * busy
     order = o.order_request(
         actor=personas[R.COMMUNITY_WORKER],
         elder=svc.elder,
         item=svc.items["clean_home"],
         window_start=start,
-        window_end=start + dt.timedelta(hours=2),
+        window_end=start + gap * 0.9,
         channel="phone",
     )
     for step, who in PATHS[status]:
