@@ -18,6 +18,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.encoding import smart_str
 
+from eldercare.accounts import security
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
@@ -110,6 +111,15 @@ def elder_get(*, actor: User, pk: int) -> Elder:
             .get(pk=pk)
         )
     except Elder.DoesNotExist:
+        if Elder.objects.filter(pk=pk).exists():  # there, but not theirs: a refusal, audited (the answer stays 404)
+            security.record(
+                security.Kind.DENIED,
+                security.Outcome.REFUSED,
+                request=security.current_request.get(),
+                user=actor,
+                code="elders.out_of_scope",
+                detail=f"elder {pk}",
+            )
         raise Http404(errors.ERR_NOT_FOUND) from None
 
 

@@ -105,6 +105,19 @@ def test_each_refused_api_read_of_an_elder_is_recorded(client, tree, caregiver):
     assert "无此权限" in denials[0].detail
 
 
+def test_reads_of_another_regions_elder_are_recorded_though_answered_404(client, tree, officer):
+    """An officer asking 47 times for an elder of another street: 404 each time (the record's
+    existence is not revealed), 47 records of the refusal; a number that is nobody is not one."""
+    elder = testing.elder(residence=tree.community2)  # 湖滨街道: not the officer's 清波街道
+    client.force_login(officer)
+    for _ in range(47):
+        assert client.get(f"/api/elders/{elder.pk}", REMOTE_ADDR="10.3.0.2").status_code == 404
+    assert client.get("/api/elders/999999").status_code == 404
+    denials = events(kind=K.DENIED)
+    assert len(denials) == 47
+    assert {(d.user, d.ip, d.code, d.detail) for d in denials} == {(officer, "10.3.0.2", "elders.out_of_scope", f"elder {elder.pk}")}
+
+
 def test_a_console_refusal_is_recorded_once(client, tree, caregiver):
     client.force_login(caregiver)
     url = reverse("console:regions", args=[tree.county_b.code])
