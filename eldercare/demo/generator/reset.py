@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from django.db import models, transaction
+from django.db import connection, models, transaction
 
 from eldercare.accounts.models import User
 from eldercare.elders.models import Elder, Household
@@ -68,6 +68,15 @@ def reset_demo_data(log: Log = print) -> None:
     started = time.perf_counter()
     log("清除演示数据 / deleting demo data")
     with transaction.atomic():
+        if connection.vendor == "postgresql":
+            # The append-only tables refuse DELETE row by row (core.appendonly); the demo's owner
+            # empties them whole, and the audit chain starts again.
+            with connection.cursor() as cursor:
+                cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")  # TRUNCATE waits for no deferred check
+                cursor.execute(
+                    "TRUNCATE entitlements_entry, auditlog_logentry, accounts_securityevent, core_auditseal, core_auditpending"
+                )
+                cursor.execute("UPDATE core_audithead SET seq = 0, digest = ''")
         # The ledger refers to itself (a reversal to its spend): it goes whole, before the elders.
         for ledger_model in (Entry, Account, IssuanceRun):
             _wipe(ledger_model._base_manager.all(), log)
