@@ -3,7 +3,8 @@
 database are killed and restarted at random. Nothing may be lost or stored twice, and every device
 must have its acknowledgement soon after the last restart.
 
-    python bench/chaos_alarms.py                                  # 10,000 alarms from 1,000 buttons, about 3 minutes
+    python bench/chaos_alarms.py                                  # 10,000 alarms from 1,000 buttons over 150 s, about 3 minutes
+    python bench/chaos_alarms.py --send-seconds 60                # the same at 167 a second: past the consumer's headroom here
     python bench/chaos_alarms.py --alarms 2000 --devices 200 --send-seconds 30
 
 Everything it kills is its own: a PostgreSQL cluster made with initdb in a temporary directory (run
@@ -23,7 +24,8 @@ Figures: alarms sent, stored (an alarm row per device and msg_id), duplicated (r
 first), lost (sent, never stored), acknowledged (stored / duplicate / rejected) or not; publishes
 per alarm; acknowledgement latency (press → the platform's acknowledgement at the device) p50/p99/max
 for the calm presses (the floor), for the presses under chaos (and the ratio to the floor), and for
-every press counted from the later of the press and the last restart.
+the presses acknowledged after the last restart, counted from the later of the press and that restart.
+"Lost" is counted when the drain ends: a real device would still be repeating.
 Goals (issue 13): 0 lost, 0 duplicated, p99 under 5 s after the last restart.
 """
 
@@ -56,7 +58,10 @@ def parse_args() -> argparse.Namespace:
     p.add_argument("--alarms", type=int, default=10_000)
     p.add_argument("--devices", type=int, default=1_000)
     p.add_argument("--procs", type=int, default=2, help="processes the devices are spread over (one thread each)")
-    p.add_argument("--send-seconds", type=float, default=60.0, help="presses are spread over this long")
+    # 10,000 over 150 s is 67 presses a second, a third of what one consumer stores on a 2-vCPU machine
+    # shared with the database, the broker and the devices: headroom to catch up after each restart.
+    # --send-seconds 60 (167 a second) leaves it too little: one restart's backlog runs into the next.
+    p.add_argument("--send-seconds", type=float, default=150.0, help="presses are spread over this long")
     p.add_argument("--calm-seconds", type=float, default=10.0, help="at the start, without chaos: the floor")
     p.add_argument("--drain-seconds", type=float, default=60.0, help="after the presses, the longest a device waits")
     p.add_argument("--seed", type=int, default=13)

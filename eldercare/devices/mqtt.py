@@ -215,20 +215,26 @@ class Consumer:
             dead_letters(msg.topic, [(item.payload, item.reason) for item in items if isinstance(item, Refused)])
             read_back.append(items)
         stored = iter(store([item for got in read_back if isinstance(got, list) for item in got if isinstance(item, Message)]))
-        replies = []
+        # One acknowledgement for each message of the batch, however many copies of it the batch held (a
+        # backlog after a restart is mostly repeats): the first, which says "stored" where one of them was.
+        replies: dict[tuple[str, str], bytes] = {}
         for msg, got in zip(batch, read_back, strict=True):
+            gateway = _gateway(msg.topic)
             if isinstance(got, Rejected):
-                replies.append(_refusal(msg, derived_id(bytes(msg.payload)), got.reason))
+                topic, body = _refusal(msg, name := derived_id(bytes(msg.payload)), got.reason)
+                replies.setdefault((topic, name), body)
                 continue
             outcomes = [
                 Outcome(item.serial, item.message_id, Delivery.REJECTED, item.reason) if isinstance(item, Refused) else next(stored)
                 for item in got
             ]
-            if (gateway := _gateway(msg.topic)) is not None:  # a gateway's batch is acknowledged in one reply
-                replies.append((gateway_ack_topic(gateway), orjson.dumps([dict(_ack_body(o), device=o.serial) for o in outcomes])))
+            if gateway is not None:  # a gateway's batch is acknowledged in one reply
+                body = orjson.dumps([dict(_ack_body(o), device=o.serial) for o in outcomes])
+                replies.setdefault((gateway_ack_topic(gateway), derived_id(bytes(msg.payload))), body)
             else:
-                replies += [(ack_topic(o.serial), orjson.dumps(_ack_body(o))) for o in outcomes]
-        return replies
+                for o in outcomes:
+                    replies.setdefault((ack_topic(o.serial), o.message_id), orjson.dumps(_ack_body(o)))
+        return [(topic, body) for (topic, _), body in replies.items()]
 
     def _connect(self) -> None:
         if self.share:

@@ -292,6 +292,7 @@ def _payloads() -> st.SearchStrategy:
         "value": (st.floats(allow_nan=False, allow_infinity=False), anything),
         "battery": (st.integers(min_value=0, max_value=100), st.integers(min_value=-5, max_value=105) | anything),
     }
+
     def mostly(good: st.SearchStrategy, bad: st.SearchStrategy) -> st.SearchStrategy:
         return st.integers(0, 4).flatmap(lambda n: bad if n == 0 else good)  # one_of would flatten `bad`'s branches
 
