@@ -155,22 +155,7 @@ def unreadable_value(request: HttpRequest, exc: Exception) -> HttpResponse:
 
 # ---------------------------------------------------------------- what the OpenAPI says is refused
 
-# Routers whose operations do not yet declare their own refusals (`core.api.refusals`): each of their
-# user-authenticated operations is documented with the generic ones, 403 (a capability) and 404 (a record).
-UNDECLARED = ("eldercare.devices.api.router",)
-USER_AUTH = {"TokenAuth", "SessionAuth"}
 UNSAFE = {"post", "put", "patch", "delete"}
-
-
-def _undeclared_operations() -> set[str]:
-    from django.utils.module_loading import import_string
-
-    return {
-        api.get_openapi_operation_id(operation)
-        for name in UNDECLARED
-        for view in import_string(name).path_operations.values()
-        for operation in view.operations
-    }
 
 
 def _document_refusals(schema: dict[str, Any]) -> None:
@@ -183,7 +168,6 @@ def _document_refusals(schema: dict[str, Any]) -> None:
     components.update(error.pop("$defs", {}))
     components.setdefault("Refusal", error)
     body = {"application/json": {"schema": {"$ref": "#/components/schemas/Refusal"}}}
-    undeclared = _undeclared_operations()
     for item in schema["paths"].values():
         for method, operation in item.items():
             auth = {name for requirement in operation.get("security", []) for name in requirement}
@@ -196,8 +180,6 @@ def _document_refusals(schema: dict[str, Any]) -> None:
                 statuses.add(422)
             if operation.get("requestBody"):
                 statuses |= {400, 413}
-            if operation.get("operationId") in undeclared and auth & USER_AUTH:
-                statuses |= {403, 404}  # 404: a record named in the path or the body
             responses = operation["responses"]
             for status in sorted(statuses):
                 responses.setdefault(status, {"description": DESCRIPTIONS[status], "content": body})

@@ -302,6 +302,11 @@ ELDERCARE_TRAVEL_KMH = envint("ELDERCARE_TRAVEL_KMH", 15)  # a caregiver's speed
 ELDERCARE_ALARM_ACK_SECONDS = envint("ELDERCARE_ALARM_ACK_SECONDS", 120)  # unacknowledged this long: call the next contact
 ELDERCARE_LAST_SEEN_STEP_SECONDS = envint("ELDERCARE_LAST_SEEN_STEP_SECONDS", 600)
 ELDERCARE_READING_RETENTION_DAYS = envint("ELDERCARE_READING_RETENTION_DAYS", 90)
+# A device's event time older than this is refused (dead letter): it would be purged before it was rolled up.
+ELDERCARE_DEVICE_MAX_AGE_DAYS = envint("ELDERCARE_DEVICE_MAX_AGE_DAYS", 90)
+# The largest payload read: a device's own message; a gateway's batch (MQTT or HTTP, then 413).
+ELDERCARE_DEVICE_MAX_PAYLOAD_BYTES = envint("ELDERCARE_DEVICE_MAX_PAYLOAD_BYTES", 64 * 1024)
+ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES = envint("ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES", 1024 * 1024)
 
 LOGGING = {
     "version": 1,

@@ -9,6 +9,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.core.appendonly import AppendOnly
+
 from .roles import Role
 
 
@@ -85,15 +87,7 @@ class SecurityOutcome(models.TextChoices):
     REFUSED = "refused", _("拒绝")
 
 
-class SecurityEventQuerySet(models.QuerySet["SecurityEvent"]):
-    def update(self, **kwargs):
-        raise TypeError("security events are append-only")
-
-    def delete(self):
-        raise TypeError("security events are append-only")
-
-
-class SecurityEvent(models.Model):
+class SecurityEvent(AppendOnly):
     """One authentication event or refusal (等保 level 3 security audit): who, what, when, from where,
     and how it ended. Written only by `accounts.security`; never changed or deleted."""
 
@@ -111,8 +105,6 @@ class SecurityEvent(models.Model):
     path = models.CharField(_("请求路径"), max_length=300, blank=True, default="")
     code = models.CharField(_("代码"), max_length=64, blank=True, default="")  # a refusal's stable code
     detail = models.CharField(_("说明"), max_length=300, blank=True, default="")
-
-    objects = SecurityEventQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("安全审计事件")
@@ -139,14 +131,6 @@ class SecurityEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M:%S} {self.get_kind_display()} {self.get_outcome_display()} {self.username}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("security events are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("security events are append-only")
 
 
 def _digest(key: str) -> str:

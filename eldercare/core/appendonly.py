@@ -21,6 +21,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import models
+
 ARCHIVING = "eldercare.archiving"  # the transaction-local switch the audit archive sets
 
 _PG_FUNCTIONS = f"""
@@ -40,6 +42,34 @@ BEGIN
     RETURN NULL;
 END $$;
 """
+
+
+class AppendOnlyQuerySet(models.QuerySet[Any]):
+    """Refuses `update()` and `delete()` on a whole query set."""
+
+    def update(self, **kwargs: Any) -> int:
+        raise TypeError(f"{self.model._meta.verbose_name} is append-only")
+
+    def delete(self) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self.model._meta.verbose_name} is append-only")
+
+
+class AppendOnly(models.Model):
+    """A model whose rows are written once: `save()` of an existing row and `delete()` are refused
+    (and the migration's `install` makes the database refuse them too)."""
+
+    objects = AppendOnlyQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        if not self._state.adding:
+            raise TypeError(f"{self._meta.verbose_name} is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args: Any, **kwargs: Any) -> tuple[int, dict[str, int]]:
+        raise TypeError(f"{self._meta.verbose_name} is append-only")
 
 
 def _execute(schema_editor: Any, sql: str) -> None:

@@ -18,7 +18,7 @@ import datetime as dt
 import gzip
 import hashlib
 import json
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -54,9 +54,19 @@ def link(previous: str, row: dict[str, Any]) -> str:
     return hashlib.sha256(previous.encode() + b"\n" + canonical(row)).hexdigest()
 
 
-def _rows(source: str, ids: list[int]) -> dict[int, dict[str, Any]]:
-    model = source_model(source)
-    return {row["id"]: row for row in model._default_manager.filter(pk__in=ids).order_by().values()}
+def _ids_by_source(pairs: Iterable[tuple[str, int]]) -> dict[str, list[int]]:
+    grouped: dict[str, list[int]] = {}
+    for source, row_id in pairs:
+        grouped.setdefault(source, []).append(row_id)
+    return grouped
+
+
+def _rows(pairs: Iterable[tuple[str, int]]) -> dict[str, dict[int, dict[str, Any]]]:
+    """The current content of audit rows named by (source, row id): source → row id → columns."""
+    return {
+        source: {row["id"]: row for row in source_model(source)._default_manager.filter(pk__in=ids).order_by().values()}
+        for source, ids in _ids_by_source(pairs).items()
+    }
 
 
 def _head() -> AuditHead:
@@ -74,10 +84,7 @@ def seal_pending(*, batch: int = BATCH) -> int:
             pending = list(AuditPending.objects.order_by("pk").values_list("pk", "source", "row_id")[:batch])
             if not pending:
                 return sealed
-            by_source: dict[str, list[int]] = {}
-            for _, source, row_id in pending:
-                by_source.setdefault(source, []).append(row_id)
-            rows = {source: _rows(source, ids) for source, ids in by_source.items()}
+            rows = _rows((source, row_id) for _, source, row_id in pending)
             already = set(
                 AuditSeal.objects.filter(row_id__in=[row_id for _, _, row_id in pending]).values_list("source", "row_id")
             )
@@ -126,10 +133,7 @@ def verify() -> Report:
     last = AuditArchive.objects.order_by("-up_to_seq").first()
     previous, seq = (last.digest, last.up_to_seq) if last else ("", 0)
     for chunk in _seals_after(seq):
-        by_source: dict[str, list[int]] = {}
-        for seal in chunk:
-            by_source.setdefault(seal.source, []).append(seal.row_id)
-        rows = {source: _rows(source, ids) for source, ids in by_source.items()}
+        rows = _rows((seal.source, seal.row_id) for seal in chunk)
         for seal in chunk:
             report.checked += 1
             if seal.seq != seq + 1 or seal.previous != previous:
@@ -173,10 +177,7 @@ def archive(*, before: dt.datetime, directory: Path) -> AuditArchive | None:
     start = last.up_to_seq if last else 0
     moved: list[tuple[AuditSeal, dict[str, Any]]] = []
     for chunk in _seals_after(start):
-        by_source: dict[str, list[int]] = {}
-        for seal in chunk:
-            by_source.setdefault(seal.source, []).append(seal.row_id)
-        rows = {source: _rows(source, ids) for source, ids in by_source.items()}
+        rows = _rows((seal.source, seal.row_id) for seal in chunk)
         stop = False
         for seal in chunk:
             row = rows[seal.source].get(seal.row_id)
@@ -206,10 +207,7 @@ def archive(*, before: dt.datetime, directory: Path) -> AuditArchive | None:
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:
                 cursor.execute("SELECT set_config(%s, 'on', true)", [ARCHIVING])
-        by_source_ids: dict[str, list[int]] = {}
-        for seal, _ in moved:
-            by_source_ids.setdefault(seal.source, []).append(seal.row_id)
-        for source, ids in by_source_ids.items():
+        for source, ids in _ids_by_source((seal.source, seal.row_id) for seal, _ in moved).items():
             for i in range(0, len(ids), BATCH):
                 # Raw deletes: the models refuse `delete()`, and nothing cascades from an audit row.
                 model = source_model(source)

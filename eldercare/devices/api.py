@@ -11,6 +11,7 @@ from django.shortcuts import get_object_or_404
 from ninja import Query, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from eldercare.core.api import Refusal, refusals
 from eldercare.core.errors import code_of
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
@@ -27,11 +28,6 @@ class GatewayAuth(HttpBearer):
         return Gateway.objects.filter(token_hash=Gateway.hash(token), active=True).first()
 
 
-class ErrorOut(Schema):
-    code: str
-    detail: str
-
-
 class OutcomeOut(Schema):
     device: str
     msg_id: str
@@ -43,7 +39,7 @@ class OutcomeOut(Schema):
 @router.post(
     "/readings",
     auth=GatewayAuth(),
-    response={200: list[OutcomeOut], 413: ErrorOut, 422: ErrorOut},
+    response={200: list[OutcomeOut], 413: Refusal, 422: Refusal},
     summary="网关上报（批量）/ readings from a gateway",
 )
 def readings(request):
@@ -87,7 +83,7 @@ class DeviceOut(Schema):
     last_seen: dt.datetime | None
 
 
-@router.post("/devices", response={201: DeviceOut}, summary="登记设备 / register a device")
+@router.post("/devices", response={201: DeviceOut, **refusals(403, 404)}, summary="登记设备 / register a device")
 def device_create(request, data: DeviceIn):
     elder = elder_get(actor=request.auth, pk=data.elder)
     return Status(201, _device(registration.device_register(actor=request.auth, elder=elder, serial=data.serial, kind=data.kind)))
@@ -178,12 +174,12 @@ def _detail(a) -> dict:
     }
 
 
-@router.get("/alarms", response=Page[AlarmOut], summary="告警看板（未处置）/ the open alarms")
+@router.get("/alarms", response={200: Page[AlarmOut], **refusals(403)}, summary="告警看板（未处置）/ the open alarms")
 def alarm_board(request, paging: Query[Paging]):
     return paged(selectors.alarm_board(request.auth), paging, _alarm)
 
 
-@router.get("/alarms/{alarm_id}", response=AlarmDetailOut, summary="告警详情 / an alarm with the elder's context")
+@router.get("/alarms/{alarm_id}", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="告警详情 / an alarm with the elder's context")
 def alarm_detail(request, alarm_id: int):
     return _detail(selectors.alarm_get(actor=request.auth, pk=alarm_id))
 
@@ -203,17 +199,17 @@ def _act(request, alarm_id: int, action, **kwargs) -> dict:
     return _detail(selectors.alarm_get(actor=request.auth, pk=alarm.pk))
 
 
-@router.post("/alarms/{alarm_id}/acknowledge", response=AlarmDetailOut, summary="响应 / acknowledge")
+@router.post("/alarms/{alarm_id}/acknowledge", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="响应 / acknowledge")
 def alarm_acknowledge(request, alarm_id: int):
     return _act(request, alarm_id, alarms.alarm_acknowledge)
 
 
-@router.post("/alarms/{alarm_id}/dispatch", response=AlarmDetailOut, summary="派人 / dispatch someone")
+@router.post("/alarms/{alarm_id}/dispatch", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="派人 / dispatch someone")
 def alarm_dispatch(request, alarm_id: int, data: DispatchIn):
     return _act(request, alarm_id, alarms.alarm_dispatch, responder=data.responder, name=data.name)
 
 
-@router.post("/alarms/{alarm_id}/resolve", response=AlarmDetailOut, summary="处置完成 / resolve")
+@router.post("/alarms/{alarm_id}/resolve", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="处置完成 / resolve")
 def alarm_resolve(request, alarm_id: int, data: ResolveIn):
     return _act(request, alarm_id, alarms.alarm_resolve, outcome=data.outcome)
 
@@ -251,17 +247,17 @@ def _bed(b) -> dict:
     }
 
 
-@router.get("/beds", response=Page[BedOut], summary="家庭养老床位 / home care beds (the region's, or a provider's own)")
+@router.get("/beds", response={200: Page[BedOut], **refusals(403)}, summary="家庭养老床位 / home care beds (the region's, or a provider's own)")
 def bed_list(request, paging: Query[Paging]):
     return paged(selectors.bed_list(request.auth).prefetch_related("records"), paging, _bed)
 
 
-@router.get("/beds/{bed_id}", response=BedOut, summary="床位详情与记录 / a home care bed and its records")
+@router.get("/beds/{bed_id}", response={200: BedOut, **refusals(403, 404)}, summary="床位详情与记录 / a home care bed and its records")
 def bed_detail(request, bed_id: int):
     return _bed(selectors.bed_get(actor=request.auth, pk=bed_id))
 
 
-@router.post("/beds", response={201: BedOut}, summary="登记家庭养老床位 / register a home care bed")
+@router.post("/beds", response={201: BedOut, **refusals(403, 404)}, summary="登记家庭养老床位 / register a home care bed")
 def bed_create(request, data: BedIn):
     from eldercare.providers.models import Provider
 
@@ -278,7 +274,7 @@ def bed_create(request, data: BedIn):
     return Status(201, _bed(bed))
 
 
-@router.post("/beds/{bed_id}/records", response={201: BedOut}, summary="床位巡检与服务记录 / record an inspection or a service")
+@router.post("/beds/{bed_id}/records", response={201: BedOut, **refusals(403, 404)}, summary="床位巡检与服务记录 / record an inspection or a service")
 def bed_record(request, bed_id: int, data: BedRecordIn):
     bed = selectors.bed_get(actor=request.auth, pk=bed_id)
     beds.bed_record_add(actor=request.auth, bed=bed, kind=data.kind, on=data.on, note=data.note)
@@ -301,7 +297,7 @@ class CloseIn(Schema):
     note: str
 
 
-@router.get("/warnings", response=Page[WarningOut], summary="未处理的异常预警 / open early warnings")
+@router.get("/warnings", response={200: Page[WarningOut], **refusals(403)}, summary="未处理的异常预警 / open early warnings")
 def warning_list(request, paging: Query[Paging]):
     return paged(
         selectors.open_warnings(request.auth),
@@ -320,7 +316,7 @@ def warning_list(request, paging: Query[Paging]):
     )
 
 
-@router.post("/warnings/{warning_id}/close", response={204: None}, summary="预警已处理（已上门） / close a warning")
+@router.post("/warnings/{warning_id}/close", response={204: None, **refusals(403, 404)}, summary="预警已处理（已上门） / close a warning")
 def warning_close(request, warning_id: int, data: CloseIn):
     alarms.warning_close(actor=request.auth, warning=selectors.warning_get(actor=request.auth, pk=warning_id), note=data.note)
     return Status(204, None)

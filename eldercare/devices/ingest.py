@@ -42,13 +42,10 @@ from .models import AlarmSource, DeadLetter, Device, DeviceKind, DeviceStatus, E
 KINDS = set(Event.values)
 ALARM_KINDS = {"button": AlarmSource.BUTTON, "fall": AlarmSource.FALL, "smoke": AlarmSource.SMOKE}
 MAX_FUTURE = dt.timedelta(minutes=5)  # device clocks drift; further ahead is a broken clock
-# Platform settings with these defaults (read with getattr: they hold before settings.py names them).
-# The oldest event time taken: a reading older than raw readings are kept (ELDERCARE_READING_RETENTION_DAYS,
-# 90 by default) would be purged before it was ever rolled up; older still is a clock that was never set.
-MAX_AGE_DAYS_DEFAULT = 90  # ELDERCARE_DEVICE_MAX_AGE_DAYS
-# The largest payload read: a message is a few hundred bytes; a gateway's batch some thousands of them.
-DEVICE_PAYLOAD_MAX_DEFAULT = 64 * 1024  # ELDERCARE_DEVICE_MAX_PAYLOAD_BYTES, a device's own topic
-GATEWAY_PAYLOAD_MAX_DEFAULT = 1024 * 1024  # ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES, a gateway's batch (MQTT or HTTP)
+# The oldest event time taken (ELDERCARE_DEVICE_MAX_AGE_DAYS): a reading older than raw readings are kept
+# would be purged before it was ever rolled up; older still is a clock that was never set. The largest
+# payload read: a message is a few hundred bytes (ELDERCARE_DEVICE_MAX_PAYLOAD_BYTES); a gateway's batch
+# some thousands of them (ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES).
 KEEP_BYTES = 10_000  # of a dead letter's payload: enough to see what it was, however much was sent
 # A batch this small is looked up for what is stored already before anything is written: a device's
 # repeats, a backlog after a restart, answered with no write transaction. Larger batches (gateways'
@@ -76,15 +73,15 @@ UNKNOWN_DEVICE = Err("devices.unknown_device", "未登记的设备 / unknown dev
 
 
 def max_age() -> dt.timedelta:
-    return dt.timedelta(days=getattr(settings, "ELDERCARE_DEVICE_MAX_AGE_DAYS", MAX_AGE_DAYS_DEFAULT))
+    return dt.timedelta(days=settings.ELDERCARE_DEVICE_MAX_AGE_DAYS)
 
 
 def device_payload_max() -> int:
-    return int(getattr(settings, "ELDERCARE_DEVICE_MAX_PAYLOAD_BYTES", DEVICE_PAYLOAD_MAX_DEFAULT))
+    return int(settings.ELDERCARE_DEVICE_MAX_PAYLOAD_BYTES)
 
 
 def gateway_payload_max() -> int:
-    return int(getattr(settings, "ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES", GATEWAY_PAYLOAD_MAX_DEFAULT))
+    return int(settings.ELDERCARE_GATEWAY_MAX_PAYLOAD_BYTES)
 
 
 class Rejected(ValueError):

@@ -13,6 +13,8 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.core.appendonly import AppendOnly
+
 
 class Unit(models.TextChoices):
     MINUTES = "minutes", _("分钟")
@@ -118,15 +120,7 @@ class Account(models.Model):
             return self.benefit
 
 
-class EntryQuerySet(models.QuerySet):
-    def update(self, **kwargs):
-        raise TypeError("ledger entries are append-only")
-
-    def delete(self):
-        raise TypeError("ledger entries are append-only")
-
-
-class Entry(models.Model):
+class Entry(AppendOnly):
     account = models.ForeignKey(Account, verbose_name=_("账户"), on_delete=models.PROTECT, related_name="entries")
     kind = models.CharField(_("类型"), max_length=10, choices=EntryKind.choices)
     amount = models.BigIntegerField(_("金额（带符号）"))
@@ -147,8 +141,6 @@ class Entry(models.Model):
         settings.AUTH_USER_MODEL, verbose_name=_("操作人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     at = models.DateTimeField(_("发生时间"), default=timezone.now)
-
-    objects = EntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("津贴流水")
@@ -174,14 +166,6 @@ class Entry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_kind_display()} {self.amount}"
-
-    def save(self, *args, **kwargs):
-        if not self._state.adding:
-            raise TypeError("ledger entries are append-only")
-        super().save(*args, **kwargs)
-
-    def delete(self, *args, **kwargs):
-        raise TypeError("ledger entries are append-only")
 
 
 class SettlementStatus(models.TextChoices):

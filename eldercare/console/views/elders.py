@@ -60,9 +60,14 @@ def _filter_region(actor, form: ElderFilterForm):
         return None
 
 
+def _personal(form: ElderFilterForm) -> bool:
+    """Whether a valid filter form searches by an ID or phone number (or part of one)."""
+    return form.is_valid() and bool(form.cleaned_data.get("q")) and idnumber.looks_personal(form.cleaned_data["q"])
+
+
 def _personal_in_url(form: ElderFilterForm) -> bool:
     """A GET whose search text holds an ID or phone number: refused (it belongs in a POST)."""
-    if form.is_valid() and form.cleaned_data.get("q") and idnumber.looks_personal(form.cleaned_data["q"]):
+    if _personal(form):
         form.add_error("q", elder_errors.ERR_PERSONAL_IN_URL)
         return True
     return False
@@ -78,11 +83,10 @@ def elder_list(request):
     personal = False
     if request.method == "POST":
         form = ElderFilterForm(request.POST, actor=actor)
-        if form.is_valid():
-            personal = bool(form.cleaned_data.get("q")) and idnumber.looks_personal(form.cleaned_data["q"])
-            if not personal:
-                kept = {name: value for name, value in request.POST.items() if name in form.fields and value}
-                return redirect(reverse("console:elder_list") + ("?" + urlencode(kept) if kept else ""), permanent=False)
+        personal = _personal(form)
+        if form.is_valid() and not personal:
+            kept = {name: value for name, value in request.POST.items() if name in form.fields and value}
+            return redirect(reverse("console:elder_list") + ("?" + urlencode(kept) if kept else ""), permanent=False)
     else:
         form = ElderFilterForm(request.GET, actor=actor)
         _personal_in_url(form)

@@ -189,9 +189,7 @@ def test_a_time_far_from_now_is_refused_as_a_time(home, ts):
 
 
 def test_the_window_of_times_is_a_setting(home, settings):
-    from eldercare.devices.ingest import MAX_AGE_DAYS_DEFAULT
-
-    assert MAX_AGE_DAYS_DEFAULT == 90
+    assert settings.ELDERCARE_DEVICE_MAX_AGE_DAYS == 90  # as long as raw readings are kept
     assert ingest("WTR-0001", msg("old", "water", minutes_ago=60 * 24 * 89))[0].status == "stored"
     settings.ELDERCARE_DEVICE_MAX_AGE_DAYS = 10
     with pytest.raises(Rejected, match="ts: .*10"):
