@@ -174,6 +174,8 @@ DATABASES = {
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     VAR_DIR.mkdir(parents=True, exist_ok=True)
+    # Django's SQLite back end, answering its JSON probe without waiting for the lock (core/sqlite).
+    DATABASES["default"]["ENGINE"] = "eldercare.core.sqlite"
     DATABASES["default"]["OPTIONS"] = {
         # Writers queue for the lock instead of failing with "database is locked".
         "transaction_mode": "IMMEDIATE",

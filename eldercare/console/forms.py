@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
@@ -9,15 +10,18 @@ from typing import TYPE_CHECKING, Any
 from django import forms
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
+from django.db import models
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from eldercare.accounts import selectors as region_selectors
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import has_cap
+from eldercare.accounts.scoping import has_cap, scope_for
 from eldercare.accounts.selectors import ERR_REGION_UNKNOWN
 from eldercare.assessments import selectors as assessment_selectors
+from eldercare.devices.models import HomeCareBed
 from eldercare.elders.models import (
     ASSESSED_GROUPS,
     HEALTH_GROUPS,
@@ -32,7 +36,7 @@ from eldercare.elders.models import (
 from eldercare.elders.selectors import ElderFilters
 from eldercare.facilities import selectors as facility_selectors
 from eldercare.facilities.models import Institution, Stay, StayKind
-from eldercare.regions.models import CODE_LENGTH, Region
+from eldercare.regions.models import CODE_LENGTH, Level, Region
 
 if TYPE_CHECKING:
     from django_stubs_ext import StrOrPromise
@@ -85,6 +89,46 @@ def _region(code: str) -> Region:
     if region is None:
         raise ValidationError(ERR_REGION_UNKNOWN.format(code=code))
     return region
+
+
+def picker_regions(actor: User, *, max_level: int = Level.STREET) -> list[Region]:
+    """The regions a RegionChoiceField offers the actor: those of the actor's scope down to
+    `max_level`, by level then code (one query; a page with two pickers passes the list to both)."""
+    return list(
+        Region.objects.filter(scope_for(actor).q(region_field="code"), level__lte=max_level)
+        .select_related("parent")
+        .order_by("level", "code")
+    )
+
+
+class RegionChoiceField(forms.ChoiceField):
+    """A region of the actor's scope, picked by its name from a list grouped by level (the city,
+    its counties, their streets…), posted as its 12-digit code and cleaned to the Region. A code
+    outside the actor's scope is not among the choices: the form refuses it like any bad choice.
+    Needs no script and no network (the browser's own select, with type-to-find).
+
+    `regions` (from `picker_regions`) saves the query when a page shows more than one picker."""
+
+    def __init__(self, actor: User, *, max_level: int = Level.STREET, regions: list[Region] | None = None, **kwargs: Any) -> None:
+        kwargs.setdefault("label", _("区划"))
+        kwargs.setdefault("help_text", _("按名称选择；在列表中键入名称的开头可快速定位。"))
+        super().__init__(**kwargs)
+        rows = picker_regions(actor, max_level=max_level) if regions is None else regions
+        self.regions = {r.code: r for r in rows}
+        groups: dict[int, list[tuple[str, str]]] = {}
+        for r in rows:
+            above = f"（{r.parent.name}）" if r.parent is not None and r.level >= Level.STREET else ""
+            groups.setdefault(r.level, []).append((r.code, f"{r.name}{above}"))
+        choices: list[Any] = [] if self.required else [("", _("请选择…"))]
+        if len(groups) == 1:
+            choices += next(iter(groups.values()))
+        else:
+            choices += [(Level(level).label, options) for level, options in groups.items()]
+        self.choices = choices
+
+    def clean(self, value: Any) -> Region | None:
+        code = super().clean(value)
+        return self.regions[code] if code else None
 
 
 # ---------------------------------------------------------------- list filters
@@ -333,3 +377,41 @@ class ImportForm(forms.Form):
         if upload.size > MAX_UPLOAD_BYTES:
             raise ValidationError(_("The file is larger than 20 MB: split it into smaller files."))
         return upload
+
+
+# ---------------------------------------------------------------- home care beds
+
+
+class BedStatus(models.TextChoices):
+    CURRENT = "current", _("在约")
+    ENDED = "ended", _("已终止")
+    NEVER_INSPECTED = "never", _("从未巡检")
+    ALL = "all", _("全部")
+
+
+class BedFilterForm(forms.Form):
+    """The beds list's filters (GET): the contract's status and the street of the elder's home."""
+
+    status = forms.ChoiceField(label=_("状态"), required=False, choices=BedStatus.choices)
+    street = forms.ChoiceField(label=_("街道（乡镇）"), required=False)
+
+    def __init__(self, *args: Any, streets: list[Region], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field_as(self, "street", forms.ChoiceField).choices = [
+            ("", _("全部街道")),
+            *[(s.code, f"{s.name}（{s.parent.name}）" if s.parent else s.name) for s in streets],
+        ]
+
+    def filter(self, beds: QuerySet[HomeCareBed], today: dt.date) -> QuerySet[HomeCareBed]:
+        data = self.cleaned_data if self.is_valid() else {}
+        status = data.get("status") or BedStatus.CURRENT
+        current = Q(ends__isnull=True) | Q(ends__gte=today)
+        if status == BedStatus.CURRENT:
+            beds = beds.filter(current)
+        elif status == BedStatus.ENDED:
+            beds = beds.exclude(current)
+        elif status == BedStatus.NEVER_INSPECTED:
+            beds = beds.filter(current & Q(last_inspection__isnull=True))  # the list's annotation
+        if data.get("street"):
+            beds = beds.filter(elder__residence__parent_id=data["street"])
+        return beds

@@ -9,10 +9,12 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from eldercare.accounts.models import User
 from eldercare.entitlements.engine import bilingual
 from eldercare.entitlements.policy import format_amount, load_policies
+from eldercare.regions.models import Region
 
-from .forms import code_validator, field_as
+from .forms import RegionChoiceField, field_as
 
 
 class MonthField(forms.DateField):
@@ -35,8 +37,13 @@ def last_month() -> dt.date:
 
 
 class RegionMonthForm(forms.Form):
-    region = forms.CharField(label=_("Region code"), max_length=12, validators=[code_validator])
+    """A region of the actor's scope, picked by name (the form posts its code), and a month."""
+
     month = MonthField(label=_("Month"))
+
+    def __init__(self, *args: Any, actor: User, regions: list[Region] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields = {"region": RegionChoiceField(actor, label=_("区划"), regions=regions), **self.fields}
 
 
 def tier_choices() -> list[tuple[str, list[tuple[str, str]]]]:

@@ -1,5 +1,6 @@
 from django.urls import path, re_path
 
+from . import urls_calldesk, urls_homes, urls_jobs, urls_providers
 from .views import alarms, assessments, beds, elders, entitlements, home, imports, orders, records, regions
 
 app_name = "console"
@@ -50,3 +51,5 @@ urlpatterns = [
     path("assessments/<int:pk>/report/", assessments.assessment_report, name="assessment_report"),
     path("assessments/<int:pk>/report.pdf", assessments.assessment_report_pdf, name="assessment_report_pdf"),
 ]
+# Each area's pages, in its own module.
+urlpatterns += urls_providers.urlpatterns + urls_calldesk.urlpatterns + urls_homes.urlpatterns + urls_jobs.urlpatterns

@@ -17,7 +17,7 @@ def _grant_app_role(sender, using="default", **kwargs):
 class CoreConfig(AppConfig):
     name = "eldercare.core"
     label = "core"
-    verbose_name = "核心"
+    verbose_name = "审计链"
 
     def ready(self) -> None:
         from auditlog.models import LogEntry

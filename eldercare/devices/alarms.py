@@ -29,6 +29,8 @@ from .models import Alarm, AlarmEvent, AlarmSource, AlarmStatus, AlarmStep, Devi
 ERR_ILLEGAL = Err("devices.illegal", "告警当前为“{status}”，不能{action} / an alarm that is {status_en} cannot be {action_en}")
 ERR_RESPONDER = Err("devices.responder", "请选择处置人员类型 / choose who responds")
 ERR_OUTCOME = Err("devices.outcome", "请填写处置结果 / describe the outcome")
+ERR_FINDINGS = Err("devices.findings", "请填写探访情况 / describe what the visit found")
+ERR_FINDINGS_LONG = Err("devices.findings_long", "探访情况最多{limit}字 / at most {limit} characters")
 ERR_WARNING_CLOSED = Err("devices.warning_closed", "该预警已处理 / this warning is already closed")
 NO_CONTACT = "（无联系人，请调度员立即处置）/ no contact on record"
 ESCALATION_BATCH = 200
@@ -209,15 +211,27 @@ def alarms_escalate(*, now: dt.datetime | None = None) -> int:
             done += len(due)
 
 
+FINDINGS_MAX = 2_000
+
+
 @transaction.atomic(durable=True)
-def warning_close(*, actor: User, warning: EarlyWarning, note: str) -> None:
-    """The visit was paid (or the warning explained): closed with what was found."""
+def warning_close(*, actor: User, warning: EarlyWarning, note: str, seen: bool | None = None) -> EarlyWarning:
+    """The visit was paid (or the warning explained): closed with what was found (`note`, kept whole
+    beside the rule's own detail) and whether the elder was seen in person (None: not said)."""
     require(actor, Cap.HANDLE_ALARMS)
     require_region(actor, warning.region_id)
-    if not note.strip():
-        raise ValidationError({"note": ERR_OUTCOME})
+    findings = note.strip()
+    if not findings:
+        raise ValidationError({"note": ERR_FINDINGS})
+    if len(findings) > FINDINGS_MAX:
+        raise ValidationError({"note": ERR_FINDINGS_LONG.format(limit=FINDINGS_MAX)})
+    now = timezone.now()
     updated = EarlyWarning.objects.filter(pk=warning.pk, status=WarningStatus.OPEN).update(
-        status=WarningStatus.CLOSED, closed_at=timezone.now(), detail=f"{warning.detail}｜处理：{note.strip()}"[:300]
+        status=WarningStatus.CLOSED, closed_at=now, closed_by=actor, findings=findings, seen_in_person=seen
     )
     if not updated:
         raise ValidationError({"warning": ERR_WARNING_CLOSED})
+    warning.status, warning.closed_at, warning.closed_by, warning.findings, warning.seen_in_person = (
+        WarningStatus.CLOSED, now, actor, findings, seen,
+    )  # fmt: skip
+    return warning

@@ -315,6 +315,12 @@ class EarlyWarning(models.Model):
     alarm = models.OneToOneField(Alarm, verbose_name=_("告警"), on_delete=models.SET_NULL, null=True, blank=True, related_name="warning")
     created_at = models.DateTimeField(_("发现时间"), default=timezone.now)
     closed_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    # What the visit found, as the community worker recorded it on closing.
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("处理人"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    findings = models.TextField(_("探访情况"), blank=True, default="")
+    seen_in_person = models.BooleanField(_("见到本人"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("异常预警")

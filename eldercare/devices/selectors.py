@@ -13,7 +13,7 @@ from eldercare.core.errors import Err
 from eldercare.elders.models import Contact
 
 from .alarms import STEPS
-from .models import Alarm, AlarmStatus, BedRecord, Device, EarlyWarning, HomeCareBed, Reading, WarningStatus
+from .models import Alarm, AlarmEvent, AlarmStatus, BedRecord, Device, EarlyWarning, HomeCareBed, Reading, WarningStatus
 
 ERR_ALARM_NOT_FOUND = Err("devices.alarm_not_found", "未找到该告警 / no such alarm")
 ERR_BED_NOT_FOUND = Err("devices.bed_not_found", "未找到该床位 / no such home care bed")
@@ -80,8 +80,6 @@ def open_warnings(actor: User) -> QuerySet[EarlyWarning]:
 
 
 def warning_get(*, actor: User, pk: int) -> EarlyWarning:
-    from .models import EarlyWarning
-
     require(actor, Cap.VIEW_ALARMS)
     found = EarlyWarning.objects.filter(scope_for(actor).q(region_field="region_id"), pk=pk).first()
     if found is None:
@@ -136,3 +134,32 @@ def alarm_actions(actor: User, alarm: Alarm) -> frozenset[str]:
     if not (has_cap(actor, Cap.HANDLE_ALARMS) and in_region(actor, alarm.region_id)):
         return frozenset()
     return frozenset(step for step, starts in ALARM_STEPS.items() if alarm.status in starts)
+
+
+def alarm_may_call(actor: User, alarm: Alarm) -> bool:
+    """Whether to offer the actor the call buttons on an alarm (the elder's and the contacts' phones,
+    revealed through `elders.services.phone_reveal`, which checks again): those who handle alarms in
+    the alarm's region, whatever its status (a call back after it is resolved is a call too)."""
+    return has_cap(actor, Cap.HANDLE_ALARMS) and in_region(actor, alarm.region_id)
+
+
+def warning_may_close(actor: User) -> bool:
+    """Whether to offer the close form on the early warnings the actor sees (the service checks the
+    region again): the community workers and others who handle alarms."""
+    return has_cap(actor, Cap.HANDLE_ALARMS)
+
+
+def alarm_contact(alarm: Alarm, contact_id: int) -> Contact:
+    """One of the alarm's emergency contacts (404 for any other contact)."""
+    found = Contact.objects.filter(elder_id=alarm.elder_id, is_emergency=True, pk=contact_id).select_related("elder").first()
+    if found is None:
+        raise Http404(ERR_ALARM_NOT_FOUND)
+    return found
+
+
+def board_mark() -> int:
+    """Changes anywhere on the alarm boards, cheaply: every step of every alarm (raised, acknowledged,
+    dispatched, resolved, escalated) is an `AlarmEvent`, so the newest event's id moves whenever a
+    board might (one probe of the primary key, no scope). The live board asks this every second and
+    reads its own alarms only when it moved."""
+    return AlarmEvent.objects.aggregate(m=Max("pk"))["m"] or 0

@@ -11,10 +11,11 @@ import random
 import time
 from dataclasses import dataclass
 
+from django.db.models import Exists, OuterRef, Q
 from django.utils import timezone
 
 from .ingest import Delivery, parse_one, store
-from .models import Device, DeviceKind, DeviceStatus
+from .models import Device, DeviceKind, DeviceStatus, Event, Reading
 
 
 @dataclass
@@ -24,12 +25,30 @@ class Home:
     quiet: bool
 
 
+SENSING = (DeviceKind.WATER, DeviceKind.DOOR, DeviceKind.MOTION)
+
+
 def homes(*, quiet_share: float, seed: int) -> list[Home]:
+    """The homes with devices in use; about `quiet_share` of them go quiet, and a home that is quiet
+    already (its meters and sensors have reported and never shown use) stays quiet, so a simulator
+    restarted (or the demo's, after the generator gave some homes a quiet morning) goes on as it was."""
     rng = random.Random(seed)
     found: dict[int, dict[str, str]] = {}
     for elder_id, kind, serial in Device.objects.filter(status=DeviceStatus.ACTIVE).values_list("elder_id", "kind", "serial"):
         found.setdefault(elder_id, {})[kind] = serial
-    return [Home(e, d, rng.random() < quiet_share) for e, d in sorted(found.items())]
+    still = still_homes()
+    return [Home(e, d, rng.random() < quiet_share or e in still) for e, d in sorted(found.items())]
+
+
+def still_homes() -> set[int]:
+    """Elders whose water meters and door or motion sensors have reported, none of them ever showing
+    use. Two probes of each such device's readings (a lively one stops at its first use)."""
+    sensing = Device.objects.filter(kind__in=SENSING, status=DeviceStatus.ACTIVE)
+    readings = Reading.objects.filter(device_id=OuterRef("pk"))
+    use = Q(value__gt=0) | Q(kind__in=[Event.DOOR, Event.MOTION])
+    reported = set(sensing.filter(Exists(readings)).values_list("elder_id", flat=True))
+    used = set(sensing.filter(Exists(readings.filter(use))).values_list("elder_id", flat=True))
+    return reported - used
 
 
 class Simulator:

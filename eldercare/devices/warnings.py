@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Max, OuterRef, Q, QuerySet, Sum
 from django.db.models.functions import TruncDate, TruncHour
 from django.utils import timezone
 
@@ -25,7 +25,7 @@ from eldercare.elders.models import Elder, ElderGroup, ElderStatus, LivingStatus
 from eldercare.elders.selectors import years_before
 
 from .alarms import alarm_raise
-from .models import AlarmSource, Device, DeviceKind, DeviceStatus, EarlyWarning, Reading, WarningAction, WarningStatus
+from .models import AlarmSource, DailyUsage, Device, DeviceKind, DeviceStatus, EarlyWarning, Event, Reading, WarningAction, WarningStatus
 
 RULES = Path(__file__).parent / "rules.yaml"
 KINDS = {"no_activity", "gas_without_water", "silent", "baseline"}
@@ -161,10 +161,20 @@ def _in_hours(rule: Rule, now: dt.datetime) -> bool:
 
 
 def _use(kinds: tuple[str, ...]) -> Q:
-    """Readings that show use: any event of a door or motion sensor, a positive value of a meter."""
+    """Readings that show use: any event of a door or motion sensor but its heartbeats (a sensor alive
+    in an empty home), a positive value of a meter."""
     counted = [k for k in kinds if k in COUNTED]
     metered = [k for k in kinds if k not in COUNTED]
-    return Q(device__kind__in=counted) | Q(device__kind__in=metered, value__gt=0)
+    return (Q(device__kind__in=counted) & ~Q(kind=Event.HEARTBEAT)) | Q(device__kind__in=metered, value__gt=0)
+
+
+def observed_since(since: dt.datetime) -> Q:
+    """Devices reporting at or before `since` (a reading then, or a kept day that began then, once raw
+    readings are purged): the span from `since` on has been watched whole. One probe of the readings'
+    primary key (device, time) per device."""
+    earlier = Reading.objects.filter(device_id=OuterRef("pk"), at__lte=since)
+    kept = DailyUsage.objects.filter(device_id=OuterRef("pk"), first_at__lte=since)
+    return Q(Exists(earlier)) | Q(Exists(kept))
 
 
 def _no_activity(rule: Rule, applies: Watch, now: dt.datetime) -> dict[int, str]:
@@ -172,10 +182,12 @@ def _no_activity(rule: Rule, applies: Watch, now: dt.datetime) -> dict[int, str]
         return {}
     since = now - dt.timedelta(hours=rule.hours)
     # Homes whose devices are alive (heard from in the span) but show no use: a device that has gone
-    # quiet itself is the `silent` rule's, not a sign of an elder not moving.
+    # quiet itself is the `silent` rule's, not a sign of an elder not moving. And only devices that
+    # were already reporting when the span opened: a span not watched whole says nothing (a meter
+    # first heard from an hour ago has not seen eight hours without water).
     watched = set(
         Device.objects.filter(
-            kind__in=rule.devices, status=DeviceStatus.ACTIVE, last_seen__gte=since, elder__in=_homes(applies, now)
+            observed_since(since), kind__in=rule.devices, status=DeviceStatus.ACTIVE, last_seen__gte=since, elder__in=_homes(applies, now)
         ).values_list("elder_id", flat=True)
     )
     last = dict(

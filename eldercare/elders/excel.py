@@ -12,6 +12,7 @@ from __future__ import annotations
 import datetime as dt
 import re
 import zipfile
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import IO
 
@@ -363,11 +364,20 @@ EXPORT_HEADERS = [
 EXPORT_CHUNK = 5000
 
 
-def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = False, region: Region | None = None) -> int:
+def export_elders_xlsx(
+    *,
+    actor,
+    queryset,
+    out: IO[bytes],
+    full_ids: bool = False,
+    region: Region | None = None,
+    progress: Callable[[int], object] | None = None,
+) -> int:
     """Write the elders of a scoped queryset (from `selectors.elder_list`) to a workbook.
 
     ID numbers and phones are masked unless `full_ids` is asked for by a role
-    that may reveal them; such an export is audited. Returns the row count.
+    that may reveal them; such an export is audited. `progress`, if given, is called with the
+    rows written so far after each chunk (a background export shows it). Returns the row count.
     """
     require(actor, Cap.EXPORT_ELDERS)
     if full_ids:
@@ -421,9 +431,13 @@ def export_elders_xlsx(*, actor, queryset, out: IO[bytes], full_ids: bool = Fals
         count += 1
         if len(chunk) >= EXPORT_CHUNK:
             flush()
+            if progress is not None:
+                progress(count)
     if chunk:
         flush()
     wb.save(out)
+    if progress is not None:
+        progress(count)
     if full_ids:
         # One audit entry per export, on the region exported (or the actor for a city-wide admin export).
         with set_actor(actor):

@@ -234,3 +234,41 @@ class Consent(models.Model):
     def __str__(self) -> str:
         verdict = "同意" if self.granted else "不同意"
         return f"{self.get_kind_display()}：{verdict}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("排队中")
+    RUNNING = "running", _("生成中")
+    DONE = "done", _("已完成")
+    FAILED = "failed", _("失败")
+    EXPIRED = "expired", _("已过期")
+
+
+class ElderExport(models.Model):
+    """A large registry export made in the background (`elders.exports`): who asked, for what, how far
+    it got, and the file, which only its requester downloads and which is deleted after some days."""
+
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("发起人"), on_delete=models.CASCADE, related_name="+")
+    requested_at = models.DateTimeField(_("发起时间"), auto_now_add=True)
+    region = models.ForeignKey(
+        "regions.Region", verbose_name=_("区域"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    filters = models.JSONField(_("筛选条件"), default=dict, blank=True)  # selectors.ElderFilters as a dict
+    query = models.CharField(_("列表查询"), max_length=500, blank=True, default="")  # the list's query string, to go back
+    full_ids = models.BooleanField(_("完整身份证号"), default=False)
+    status = models.CharField(_("状态"), max_length=10, choices=ExportStatus.choices, default=ExportStatus.QUEUED)
+    rows_total = models.PositiveIntegerField(_("总行数"), default=0)
+    rows_done = models.PositiveIntegerField(_("已完成行数"), default=0)
+    started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
+    finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    file_name = models.CharField(_("文件"), max_length=100, blank=True, default="")  # in exports.export_dir()
+    error = models.TextField(_("错误"), blank=True, default="")
+
+    class Meta:
+        verbose_name = _("老年人档案导出")
+        verbose_name_plural = _("老年人档案导出")
+        ordering = ["-requested_at", "-id"]
+        indexes = [models.Index(fields=["requested_by", "-requested_at"], name="elder_export_by_user")]
+
+    def __str__(self) -> str:
+        return f"{self.requested_by} {self.requested_at:%Y-%m-%d %H:%M}"

@@ -8,6 +8,7 @@ import re
 from typing import Any
 
 from auditlog.context import set_actor
+from auditlog.models import LogEntry
 from auditlog.signals import accessed
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
@@ -280,3 +281,18 @@ def elder_reveal_id(*, actor: User, elder: Elder) -> str:
     with set_actor(actor):
         accessed.send(sender=Elder, instance=elder)
     return elder.id_number
+
+
+def phone_reveal(*, actor: User, record: Elder | Contact, alarm_id: int | None = None) -> str:
+    """The full phone number of an elder or of one of their contacts, for the staff who answer alarms
+    (the call desk must reach them in one click); every reveal is audited like an ID number's, as an
+    access entry naming the phone (and the alarm it was for)."""
+    require(actor, Cap.HANDLE_ALARMS)
+    elder = record if isinstance(record, Elder) else record.elder
+    _check_in_scope(actor, elder.residence_id)
+    reason: dict[str, Any] = {"revealed": "phone"}
+    if alarm_id is not None:
+        reason["alarm"] = alarm_id
+    with set_actor(actor):
+        LogEntry.objects.log_create(record, force_log=True, action=LogEntry.Action.ACCESS, changes={}, additional_data=reason)
+    return record.phone

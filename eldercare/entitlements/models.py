@@ -48,7 +48,7 @@ class IssuanceRun(models.Model):
     requested_at = models.DateTimeField(_("发起时间"), default=timezone.now)
     started_at = models.DateTimeField(_("开始时间"), null=True, blank=True)
     finished_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
-    elders_considered = models.PositiveIntegerField(_("核定人数"), default=0)
+    elders_considered = models.PositiveIntegerField(_("纳入核算人数"), default=0)
     accounts_opened = models.PositiveIntegerField(_("新开账户"), default=0)
     summary = models.JSONField(_("汇总"), default=dict, blank=True)  # benefit code → {accounts, amount}; skipped benefits
     error = models.TextField(_("错误"), blank=True, default="")

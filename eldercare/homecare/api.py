@@ -10,6 +10,8 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from ninja import Field, Query, Router, Schema, Status
 
+from eldercare.accounts.roles import Cap
+from eldercare.accounts.scoping import has_cap
 from eldercare.accounts.selectors import region_get
 from eldercare.core.api import Day, Latitude, Longitude, Moment, RegionCode, RegionFilter, refusals
 from eldercare.core.errors import Err
@@ -20,7 +22,7 @@ from eldercare.providers.selectors import manages
 
 from . import matching, selectors
 from .models import Caregiver, ServiceItem
-from .services import caregivers, orders, prices
+from .services import caregivers, orders, preferences, prices, recurrences
 
 router = Router(tags=["services"])
 MAX_QUANTITY = 24 * 60  # a day's minutes (or visits): at the highest guide price the amount still fits its column
@@ -392,3 +394,138 @@ def flag_resolve(request, flag_id: int, data: FlagResolveIn):
     flag = get_object_or_404(selectors.flags_visible(request.auth), pk=flag_id)
     flag = orders.flag_resolve(actor=request.auth, flag=flag, resolution=data.resolution)
     return {k: getattr(flag, k) for k in ("id", "order_id", "kind", "detail", "other_id", "created_at")}
+
+
+# ---------------------------------------------------------------- standing orders and preferred caregivers
+
+
+class StandingOrderIn(Schema):
+    item: str
+    weekdays: list[int] = Field(min_length=1, max_length=7, description="1 = 周一 / Monday … 7 = 周日 / Sunday")
+    start_time: dt.time
+    window_minutes: int = Field(ge=1, le=24 * 60)
+    valid_from: Day
+    valid_to: Day | None = None
+    quantity: int | None = Field(None, ge=1, le=MAX_QUANTITY)
+    preferred_caregiver: int | None = Field(None, description="同时设为老人的指定护理员 / also make them the elder's preferred caregiver")
+
+
+class StandingOrderOut(Schema):
+    id: int
+    elder_id: int
+    item: str
+    item_name: str
+    weekdays: list[int]
+    start_time: dt.time
+    window_minutes: int
+    quantity: int
+    valid_from: dt.date
+    valid_to: dt.date | None
+    active: bool
+    created_at: dt.datetime
+
+
+def _standing(r) -> dict:
+    keys = ("elder_id", "weekdays", "start_time", "window_minutes", "quantity", "valid_from", "valid_to", "active", "created_at")
+    return {"id": r.pk, "item": r.item.code, "item_name": r.item.name, **{k: getattr(r, k) for k in keys}}
+
+
+def _caregiver(pk: int) -> Caregiver:
+    return get_object_or_404(Caregiver.objects.select_related("provider"), pk=pk)
+
+
+@router.post(
+    "/elders/{elder_id}/standing-orders",
+    response={201: StandingOrderOut, **refusals(403, 404)},
+    summary="设置周期服务（长期服务）/ set up a standing order",
+)
+def standing_order_create(request, elder_id: int, data: StandingOrderIn):
+    elder = elder_get(actor=request.auth, pk=elder_id)
+    item = get_object_or_404(ServiceItem, code=data.item)
+    caregiver = _caregiver(data.preferred_caregiver) if data.preferred_caregiver is not None else None
+    made = recurrences.recurrence_create(
+        actor=request.auth,
+        elder=elder,
+        item=item,
+        weekdays=data.weekdays,
+        start_time=data.start_time,
+        window_minutes=data.window_minutes,
+        valid_from=data.valid_from,
+        valid_to=data.valid_to,
+        quantity=data.quantity,
+        preferred_caregiver=caregiver,
+        generate=True,
+    )
+    return Status(201, _standing(made))
+
+
+@router.get(
+    "/elders/{elder_id}/standing-orders",
+    response={200: Page[StandingOrderOut], **refusals(403, 404)},
+    summary="老人的周期服务 / an elder's standing orders",
+)
+def standing_order_list(request, elder_id: int, paging: Query[Paging]):
+    elder = elder_get(actor=request.auth, pk=elder_id)
+    return paged(recurrences.recurrence_list(actor=request.auth, elder=elder), paging, _standing)
+
+
+@router.post(
+    "/standing-orders/{standing_id}/stop",
+    response={200: StandingOrderOut, **refusals(403, 404)},
+    summary="停止周期服务（取消未出发的工单）/ stop a standing order",
+)
+def standing_order_stop(request, standing_id: int):
+    found = recurrences.recurrence_get(actor=request.auth, pk=standing_id)
+    return _standing(recurrences.recurrence_stop(actor=request.auth, recurrence=found))
+
+
+class PreferredIn(Schema):
+    caregiver: int
+
+
+class PreferredOut(Schema):
+    elder_id: int
+    caregiver_id: int | None
+    caregiver_name: str | None
+    provider_name: str | None
+
+
+def _preferred(elder_id: int, preference) -> dict:
+    if preference is None:
+        return {"elder_id": elder_id, "caregiver_id": None, "caregiver_name": None, "provider_name": None}
+    c = preference.caregiver
+    return {"elder_id": elder_id, "caregiver_id": c.pk, "caregiver_name": c.name, "provider_name": c.provider.name}
+
+
+@router.get(
+    "/elders/{elder_id}/preferred-caregiver",
+    response={200: PreferredOut, **refusals(403, 404)},
+    summary="老人的指定护理员 / an elder's preferred caregiver",
+)
+def preferred_get(request, elder_id: int):
+    elder = elder_get(actor=request.auth, pk=elder_id)
+    if not has_cap(request.auth, Cap.VIEW_ORDERS):
+        raise PermissionDenied
+    return _preferred(elder.pk, preferences.preference_of(elder))
+
+
+@router.put(
+    "/elders/{elder_id}/preferred-caregiver",
+    response={200: PreferredOut, **refusals(403, 404)},
+    summary="设置指定护理员 / set an elder's preferred caregiver",
+)
+def preferred_set(request, elder_id: int, data: PreferredIn):
+    elder = elder_get(actor=request.auth, pk=elder_id)
+    preference = preferences.preference_set(actor=request.auth, elder=elder, caregiver=_caregiver(data.caregiver))
+    return _preferred(elder.pk, preference)
+
+
+@router.delete(
+    "/elders/{elder_id}/preferred-caregiver",
+    response={200: PreferredOut, **refusals(403, 404)},
+    summary="取消指定护理员 / clear an elder's preferred caregiver",
+)
+def preferred_clear(request, elder_id: int):
+    elder = elder_get(actor=request.auth, pk=elder_id)
+    preferences.preference_clear(actor=request.auth, elder=elder)
+    return _preferred(elder.pk, None)

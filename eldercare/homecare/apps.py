@@ -33,3 +33,5 @@ class HomecareConfig(AppConfig):
         settlement_locked.connect(_settle_orders, dispatch_uid="homecare.settle_orders")
         auditlog.register(models.Caregiver, exclude_fields=["id_number", "phone"])
         auditlog.register(models.GuidePrice)
+        auditlog.register(models.Preference)  # who set an elder's preferred caregiver, and when
+        auditlog.register(models.Recurrence)

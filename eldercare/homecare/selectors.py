@@ -19,10 +19,11 @@ from eldercare.accounts.roles import Cap
 from eldercare.accounts.scoping import has_cap, require, scope_for
 from eldercare.core.errors import Err
 from eldercare.elders.selectors import scoped_elders
+from eldercare.providers.models import Provider
 from eldercare.providers.selectors import areas_run_by
-from eldercare.regions.models import code_bounds
+from eldercare.regions.models import code_bounds, covering_codes
 
-from .models import FraudFlag, Order, OrderStatus, ServiceItem
+from .models import Caregiver, FraudFlag, GuidePrice, Order, OrderStatus, ServiceItem
 from .services.orders import TRANSITIONS, may_dispatch
 from .services.orders import OrderAction as A
 
@@ -82,6 +83,34 @@ def flags_visible(actor: User) -> QuerySet[FraudFlag]:
     if not scope.regional:
         return FraudFlag.objects.none()
     return FraudFlag.objects.select_related("order", "order__caregiver", "order__item").filter(scope.q(region_field="order__region_id"))
+
+
+def guide_prices_current(*, actor: User, day: dt.date | None = None, item: ServiceItem | None = None) -> QuerySet[GuidePrice]:
+    """The guide prices in force on `day` (today) or set to start later, for the actor's region:
+    those set for a region inside it and those of the regions above it that apply there."""
+    require(actor, Cap.MANAGE_CATALOG)
+    day = day or timezone.localdate()
+    scope = scope_for(actor)
+    where = scope.q(region_field="region_id")
+    if not scope.everywhere and actor.region_id is not None:
+        where |= Q(region_id__in=covering_codes(actor.region_id))
+    prices = GuidePrice.objects.filter(where).filter(Q(valid_to__isnull=True) | Q(valid_to__gte=day))
+    if item is not None:
+        prices = prices.filter(item=item)
+    return prices.select_related("item", "item__category", "region", "set_by").order_by(
+        "item__category", "item__code", "region_id", "valid_from"
+    )
+
+
+def provider_caregivers(provider: Provider) -> QuerySet[Caregiver]:
+    """A provider's caregivers, for its page (the caller opened the provider through
+    `providers.selectors.provider_get`)."""
+    return provider.caregivers.select_related("user").order_by("-active", "name", "pk")
+
+
+def provider_recent_orders(provider: Provider, *, days: int = 30) -> int:
+    """How many orders the provider took (was assigned) in the last `days` days."""
+    return Order.objects.filter(provider=provider, window_start__gte=timezone.now() - dt.timedelta(days=days)).count()
 
 
 def catalogue() -> QuerySet[ServiceItem]:

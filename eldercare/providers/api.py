@@ -1,4 +1,4 @@
-"""The providers API: registering a provider and the regions it serves."""
+"""The providers API: registering a provider and the regions it serves, suspending and reinstating it."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from ninja import Field, Router, Schema, Status
 from eldercare.accounts.selectors import region_get
 from eldercare.core.api import RegionCode, refusals
 
-from . import services
+from . import selectors, services
 from .models import Provider
 
 router = Router(tags=["providers"])
@@ -33,7 +33,7 @@ class ProviderOut(Schema):
 def provider_create(request, data: ProviderIn):
     region = region_get(actor=request.auth, code=data.region)
     p = services.provider_register(actor=request.auth, name=data.name, credit_code=data.credit_code, region=region, licence=data.licence)
-    return Status(201, {"id": p.pk, "name": p.name, "credit_code": p.credit_code, "region": p.region_id, "status": p.status})
+    return Status(201, _out(p))
 
 
 class AreaIn(Schema):
@@ -50,3 +50,35 @@ def provider_area(request, provider_id: int, data: AreaIn):
     provider = get_object_or_404(Provider, pk=provider_id)
     area = services.service_area_add(actor=request.auth, provider=provider, region=region_get(actor=request.auth, code=data.region))
     return Status(201, {"provider": provider.pk, "region": area.region_id})
+
+
+def _out(p: Provider) -> dict:
+    return {"id": p.pk, "name": p.name, "credit_code": p.credit_code, "region": p.region_id, "status": p.status}
+
+
+class StatusChangeIn(Schema):
+    reason: str = Field(min_length=1, max_length=services.REASON_MAX)
+
+
+@router.post(
+    "/{provider_id}/suspend",
+    response={200: ProviderOut, **refusals(403, 404)},
+    summary="暂停服务商接单 / suspend a provider (no new dispatches)",
+)
+def provider_suspend(request, provider_id: int, data: StatusChangeIn):
+    provider = services.provider_suspend(
+        actor=request.auth, provider=selectors.provider_get(actor=request.auth, pk=provider_id), reason=data.reason
+    )
+    return _out(provider)
+
+
+@router.post(
+    "/{provider_id}/reinstate",
+    response={200: ProviderOut, **refusals(403, 404)},
+    summary="恢复服务商接单 / reinstate a suspended provider",
+)
+def provider_reinstate(request, provider_id: int, data: StatusChangeIn):
+    provider = services.provider_reinstate(
+        actor=request.auth, provider=selectors.provider_get(actor=request.auth, pk=provider_id), reason=data.reason
+    )
+    return _out(provider)

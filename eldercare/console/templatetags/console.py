@@ -3,7 +3,7 @@
 from django import template
 
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import has_cap
+from eldercare.accounts.scoping import has_cap, scope_for
 
 register = template.Library()
 
@@ -12,6 +12,12 @@ register = template.Library()
 def can(user, capability: str) -> bool:
     """{% if user|can:"edit_elders" %}: only decides what to show; every service checks again."""
     return has_cap(user, Cap(capability))
+
+
+@register.filter
+def personal(user) -> bool:
+    """{% if user|personal %}: an elder or a family member, who sees their own (their elders') records only."""
+    return user.is_authenticated and scope_for(user).personal
 
 
 @register.filter

@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -15,11 +17,24 @@ from django.views.decorators.http import require_POST
 
 from eldercare.devices import beds, selectors
 from eldercare.devices.models import BedRecord
+from eldercare.regions.models import Level, Region
+
+from ..forms import BedFilterForm
 
 
 @login_required
 def bed_list(request):
-    return render(request, "console/beds.html", {"beds": selectors.bed_list(request.user)[:500]})
+    """The beds, oldest inspection first, a page at a time, filtered by status and street."""
+    visible = selectors.bed_list(request.user)  # refuses (403) those who see no beds
+    streets = list(
+        Region.objects.filter(level=Level.STREET, children__resident_elders__home_beds__in=visible.values("pk"))
+        .select_related("parent")
+        .distinct()
+        .order_by("code")
+    )
+    form = BedFilterForm(request.GET or None, streets=streets)
+    page_obj = Paginator(form.filter(visible, timezone.localdate()), settings.ELDERCARE_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(request, "console/beds.html", {"form": form, "page_obj": page_obj, "beds": page_obj.object_list})
 
 
 @login_required

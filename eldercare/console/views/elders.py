@@ -113,25 +113,38 @@ def elder_list(request):
 
 @login_required
 @never_cache
-@require_GET
+@require_http_methods(["GET", "POST"])
 def elder_export(request):
+    """The list's export. Up to `exports.immediate_rows()` rows the file comes at once; a larger one
+    asks to be confirmed (GET) and then runs in the background (POST), showing on the exports page."""
+    from eldercare.accounts.scoping import require
+    from eldercare.elders import exports
+
     actor = request.user
-    form = ElderFilterForm(request.GET, actor=actor)
-    back = reverse("console:elder_list") + "?" + request.GET.urlencode()
+    params = request.POST if request.method == "POST" else request.GET
+    form = ElderFilterForm(params, actor=actor)
+    kept = {name: value for name, value in params.items() if name in form.fields and value}
+    back = reverse("console:elder_list") + ("?" + urlencode(kept) if kept else "")
     if not form.is_valid() or _personal_in_url(form):
         return redirect(reverse("console:elder_list"))
+    full_ids = params.get("full_ids") == "1"
+    region = _filter_region(actor, form)
     try:
         queryset = elder_selectors.elder_list(actor=actor, filters=form.to_filters())
+        if request.method == "POST":
+            exports.export_request(actor=actor, filters=form.to_filters(), full_ids=full_ids, region=region, query=urlencode(kept))
+            return redirect("console:exports")
     except ValidationError:
         return redirect(back)
+    rows = min(queryset.count(), settings.ELDERCARE_EXPORT_MAX_ROWS)
+    if rows > exports.immediate_rows():
+        require(actor, Cap.EXPORT_ELDERS)
+        if full_ids:
+            require(actor, Cap.REVEAL_ID)
+        context = {"rows": rows, "params": kept, "full_ids": full_ids, "filter_region": region, "back": back}
+        return render(request, "console/export_start.html", context)
     out = io.BytesIO()
-    excel.export_elders_xlsx(
-        actor=actor,
-        queryset=queryset,
-        out=out,
-        full_ids=request.GET.get("full_ids") == "1",
-        region=_filter_region(actor, form),
-    )
+    excel.export_elders_xlsx(actor=actor, queryset=queryset, out=out, full_ids=full_ids, region=region)
     response = HttpResponse(out.getvalue(), content_type=XLSX)
     response["Content-Disposition"] = f'attachment; filename="elders-{timezone.localdate():%Y%m%d}.xlsx"'
     return response
@@ -285,3 +298,19 @@ def elder_stay_add(request, pk: int):
 @never_cache
 def elder_stay_end(request, pk: int):
     return _record_action(request, pk, "stay_end", anchor="stays", actor=request.user, with_elder=True)
+
+
+@login_required
+@never_cache
+def elder_reveal_phone(request, pk: int):
+    """拨打 on the record: the full phone number for those who answer alarms (the call desk, whose
+    registry is masked), audited; a POST, so the number is never in a URL."""
+    from django.http import JsonResponse  # (this module's imports belong to the registry's pages)
+
+    if request.method != "POST":
+        return redirect("console:elder_detail", pk=pk)
+    elder = elder_selectors.elder_get_with_groups(actor=request.user, pk=pk)
+    phone = services.phone_reveal(actor=request.user, record=elder)
+    if request.headers.get("Accept", "").startswith("application/json"):  # the page's script dials at once
+        return JsonResponse({"phone": phone, "tel": f"tel:{phone}" if phone else ""})
+    return render(request, DETAIL_TEMPLATE, _detail_context(request, elder, revealed_phone=phone))

@@ -10,6 +10,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
@@ -22,8 +23,9 @@ from eldercare.entitlements.policy import get_policy
 from eldercare.entitlements.services import issuance, settlement
 from eldercare.entitlements.simulation import Change, Figures, simulate
 
-from ..forms import add_service_errors
+from ..forms import add_service_errors, picker_regions
 from ..forms_entitlements import MonthField, RegionMonthForm, SimulateForm, last_month, this_month
+from .jobs import STUCK_MINUTES, is_stuck
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -50,7 +52,9 @@ def elder_entitlements(request, pk: int):
 
 
 def _region(request, form):
-    return region_get(actor=request.user, code=form.cleaned_data["region"])
+    # The picker offers only the actor's regions; reading it again through the selector keeps the
+    # one scope check (403 for another region) even if the field were ever loosened.
+    return region_get(actor=request.user, code=form.cleaned_data["region"].code)
 
 
 @login_required
@@ -59,9 +63,16 @@ def entitlements_home(request):
     actor = request.user
     runs = list(selectors.runs(actor=actor)[:20])  # refuses (403) roles that do not fund allowances
     default = {"region": getattr(actor.region, "code", ""), "month": this_month()}
-    run_form = RegionMonthForm(request.POST if request.POST.get("action") == "issue" else None, initial=default, prefix="run")
+    regions = picker_regions(actor)  # one query for both pickers
+    run_form = RegionMonthForm(
+        request.POST if request.POST.get("action") == "issue" else None, initial=default, prefix="run", actor=actor, regions=regions
+    )
     settle_form = RegionMonthForm(
-        request.POST if request.POST.get("action") == "settle" else None, initial={**default, "month": last_month()}, prefix="settle"
+        request.POST if request.POST.get("action") == "settle" else None,
+        initial={**default, "month": last_month()},
+        prefix="settle",
+        actor=actor,
+        regions=regions,
     )
     if request.method == "POST":
         form = run_form if request.POST.get("action") == "issue" else settle_form
@@ -78,7 +89,17 @@ def entitlements_home(request):
                 return redirect("console:settlement_detail", found.pk)
             except ValidationError as exc:
                 add_service_errors(form, exc)
-    context = {"runs": runs, "settlements": list(selectors.settlements(actor=actor)[:20]), "run_form": run_form, "settle_form": settle_form}
+    # A run still queued after minutes has no background worker taking it: say so, and what to do.
+    now = timezone.now()
+    stuck = {run.pk for run in runs if is_stuck(run.status, run.requested_at, now=now)}
+    context = {
+        "runs": runs,
+        "stuck_runs": stuck,
+        "stuck_minutes": STUCK_MINUTES,
+        "settlements": list(selectors.settlements(actor=actor)[:20]),
+        "run_form": run_form,
+        "settle_form": settle_form,
+    }
     return render(request, "console/entitlements_home.html", context)
 
 
@@ -86,7 +107,19 @@ def entitlements_home(request):
 @never_cache
 def settlement_detail(request, pk: int):
     found = selectors.settlement_get(actor=request.user, pk=pk)
-    return render(request, "console/settlement_detail.html", {"settlement": found, "lines": list(selectors.settlement_lines(found))})
+    rows = [(line, *_names(line.policy, line.benefit)) for line in selectors.settlement_lines(found)]
+    return render(request, "console/settlement_detail.html", {"settlement": found, "rows": rows})
+
+
+def _names(policy_id: str, benefit_key: str) -> tuple[str, str]:
+    """The "中文 / English" title of a policy and name of its benefit, from the policy files; the
+    ids themselves for a line whose policy file has since been removed."""
+    try:
+        policy = get_policy(policy_id)
+    except KeyError:
+        return policy_id, benefit_key
+    benefit = policy.benefits.get(benefit_key)
+    return policy.title, benefit.name if benefit is not None else benefit_key
 
 
 @login_required
@@ -121,7 +154,7 @@ def _benefit(code: str):
 def entitlements_simulate(request):
     actor = request.user
     selectors.runs(actor=actor)  # the same offices
-    form = SimulateForm(request.GET or None, initial={"region": getattr(actor.region, "code", ""), "month": this_month()})
+    form = SimulateForm(request.GET or None, initial={"region": getattr(actor.region, "code", ""), "month": this_month()}, actor=actor)
     results = None
     if form.is_valid():
         policy, benefit, tier = form.cleaned_data["tier"].split("|")

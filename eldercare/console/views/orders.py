@@ -160,12 +160,26 @@ def _care_page(request, day: dt.date, *, here: str, failed: dict | None = None):
     """The day's tasks, each with the steps the selector offers; `here` is this page's address (the
     steps come back to it); `failed` holds a step's form sent back with errors, shown on its task
     (or above them all when the order is not among the day's)."""
+    if not dt.date(1900, 1, 1) <= day <= dt.date(2999, 12, 31):
+        day = timezone.localdate()  # a typed-in day past any task's (and past the day before date.max)
     tasks = list(selectors.caregiver_tasks(actor=request.user, day=day))
     for task in tasks:
         task.actions = selectors.order_actions(request.user, task)  # type: ignore[attr-defined]  # for the template; Order (homecare, not console) should declare `actions: frozenset[str]`
     if failed is not None:
         failed["listed"] = any(task.pk == failed["order"] for task in tasks)
-    context = {"tasks": tasks, "day": day, "S": OrderStatus, "here": here, "failed": failed}
+    today = timezone.localdate()
+    context = {
+        "tasks": tasks,
+        "day": day,
+        "S": OrderStatus,
+        "here": here,
+        "failed": failed,
+        # Day navigation: a caregiver works tomorrow's tasks (accepts or declines them) from here too.
+        "today": today,
+        "previous": day - dt.timedelta(days=1),
+        "next": day + dt.timedelta(days=1),
+        "relative": {-1: _("昨天"), 0: _("今天"), 1: _("明天")}.get((day - today).days, ""),
+    }
     return render(request, "console/care_tasks.html", context)
 
 

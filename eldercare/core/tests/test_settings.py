@@ -37,7 +37,7 @@ def test_production_is_secure_by_default(tmp_path):
 def test_development_generates_and_keeps_its_secrets(tmp_path):
     first = run({"ELDERCARE_DEBUG": "1"}, tmp_path)
     assert first.returncode == 0, first.stderr
-    assert first.stdout.split() == ["True", "False", "False", "0", "django.db.backends.sqlite3"]
+    assert first.stdout.split() == ["True", "False", "False", "0", "eldercare.core.sqlite"]
     kept = (tmp_path / "eldercare_secret_key.secret").read_text()
     run({"ELDERCARE_DEBUG": "1"}, tmp_path)
     assert (tmp_path / "eldercare_secret_key.secret").read_text() == kept

@@ -36,7 +36,7 @@ CARE_CATEGORIES = ("meal", "bath", "clean", "mobility", "medical", "emergency", 
 DEMO_PRICES = {  # fen per visit or per hour
     "meal_delivery": 15_00, "meal_feeding": 35_00, "bath_home": 80_00, "bath_wash": 40_00, "clean_home": 40_00, "clean_laundry": 30_00,
     "mobility_escort": 40_00, "mobility_transfer": 30_00, "medical_escort": 45_00, "medical_check": 20_00, "medical_medication": 15_00,
-    "emergency_visit": 60_00, "life_care": 38_00, "rehab_training": 60_00, "comfort_visit": 30_00,
+    "emergency_visit": 60_00, "life_care": 38_00, "rehab_training": 60_00, "comfort_visit": 30_00, "respite_care": 38_00,
 }  # fmt: skip
 SHIFTS = ([["08:00", "12:00"], ["13:30", "17:30"]], [["07:00", "15:00"]], [["10:00", "20:00"]])
 SURNAMES = "张王李赵陈刘杨黄周吴徐孙马朱胡郭何林罗高"

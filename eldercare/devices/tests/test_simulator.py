@@ -49,3 +49,18 @@ def test_the_device_client_backs_off_with_full_jitter():
         assert 0 <= min(waits) < 0.05 * bound and 0.95 * bound < max(waits) <= bound
         assert abs(statistics.mean(waits) - bound / 2) < 0.05 * bound
     assert device.wait_after(10_000) <= 30
+
+
+def test_a_quiet_home_stays_quiet_when_the_simulator_starts_again(city, home):
+    # The demo's generator gives some homes a quiet morning; the simulator started after it (and any
+    # restart) keeps them quiet instead of tossing its coin again, or the warnings would never come.
+    other = testing.elder(residence=city.community_b, name="李大爷", living_status="alone")
+    for kind in ("water", "door", "button"):
+        Device.objects.create(serial=f"{kind}-2", kind=kind, elder=other)
+    first = homes(quiet_share=0.0, seed=1)
+    first[1].quiet = True
+    now = timezone.now()
+    for minutes in (3, 2):
+        Simulator(first, seed=1).tick(now=now - dt.timedelta(minutes=minutes), press_chance=0.0)
+    again = {h.elder_id: h.quiet for h in homes(quiet_share=0.0, seed=1)}
+    assert again == {first[0].elder_id: False, first[1].elder_id: True}

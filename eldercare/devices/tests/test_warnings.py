@@ -323,3 +323,41 @@ def test_the_seed_text_here_is_the_seeds():
     seed = next(SEEDS_DIR.glob("004_*.txt")).read_text(encoding="utf-8")
     for words in (SEED_004, SEED_004_METERS, "80歲及以上高齡老年人"):
         assert words in seed
+
+
+def test_a_span_not_watched_whole_is_not_judged(house):
+    # Issue 14: within a minute of the demo starting, homes whose meters had never reported got
+    # "8 小时无智能水表使用记录（最近：—）". A meter first heard from an hour ago has seen one hour.
+    elder, water, door, *_ = house
+    Reading.objects.filter(device__in=[water, door]).delete()
+    for minutes in (55, 30, 5):
+        reading(water, "water", NOON - dt.timedelta(minutes=minutes), 0.0)  # alive, no use, but new
+        reading(door, "heartbeat", NOON - dt.timedelta(minutes=minutes))
+    assert fired() & {"no_water_daytime", "no_movement"} == set()
+    # Once the meter has been reporting for the whole span, the same silence counts.
+    reading(water, "water", NOON - dt.timedelta(hours=8, minutes=5), 0.0)
+    reading(door, "heartbeat", NOON - dt.timedelta(hours=12, minutes=5))
+    assert fired() >= {"no_water_daytime", "no_movement"}
+    assert "最近：—" in EarlyWarning.objects.get(rule="no_water_daytime").detail
+
+
+def test_a_span_watched_through_kept_days_is_judged(house):
+    # Raw readings purged (retention), the day's summary kept: the device was reporting back then.
+    from eldercare.devices.models import DailyUsage
+
+    elder, water, *_ = house
+    Reading.objects.filter(device=water).delete()
+    reading(water, "water", NOON - dt.timedelta(minutes=5), 0.0)
+    assert "no_water_daytime" not in fired()
+    day = NOON - dt.timedelta(days=3)
+    DailyUsage.objects.create(device=water, day=day.date(), kind="water", readings=10, total=30.0, first_at=day, last_at=day)
+    assert "no_water_daytime" in fired()
+
+
+def test_a_door_sensors_heartbeats_are_not_activity(house):
+    # The simulator's quiet homes: the sensor alive (heartbeats) and nobody opening the door.
+    elder, water, door, *_ = house
+    Reading.objects.filter(device=door).delete()
+    for hours in range(13, -1, -1):
+        reading(door, "heartbeat", NOON - dt.timedelta(hours=hours, minutes=1))
+    assert "no_movement" in fired()

@@ -11,11 +11,11 @@ from django.db import transaction
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
-from eldercare.accounts.scoping import ERR_OUT_OF_SCOPE, require
+from eldercare.accounts.scoping import ERR_NO_CAPABILITY, ERR_OUT_OF_SCOPE, has_cap
 from eldercare.core.crypto import keyed_hash
 from eldercare.elders import idnumber
 from eldercare.providers.models import Provider
-from eldercare.providers.selectors import manages
+from eldercare.providers.selectors import may_register_caregivers
 
 from .. import errors
 from ..catalog import category_codes
@@ -39,8 +39,10 @@ def caregiver_register(
     phone: str = "",
     user: User | None = None,
 ) -> Caregiver:
-    require(actor, Cap.MANAGE_CAREGIVERS)
-    if not manages(actor, provider):
+    # The provider's admins, or the officers who keep the catalogue of the provider's region.
+    if not (has_cap(actor, Cap.MANAGE_CAREGIVERS) or has_cap(actor, Cap.MANAGE_CATALOG)):
+        raise PermissionDenied(ERR_NO_CAPABILITY)
+    if not may_register_caregivers(actor, provider):
         raise PermissionDenied(ERR_OUT_OF_SCOPE)
     try:
         number = idnumber.parse(id_number).number

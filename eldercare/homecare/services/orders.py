@@ -291,6 +291,9 @@ def order_auto_dispatch(*, actor: User, order: Order) -> Order:
 def order_dispatch(*, actor: User, order: Order) -> Order:
     order = _lock(order, A.DISPATCH)
     may_dispatch(actor, order)
+    if order.provider is not None and order.provider.status != ProviderStatus.ACTIVE:
+        # Matched before its provider was suspended: assign another caregiver first.
+        raise ValidationError({"caregiver": errors.ERR_PROVIDER_INACTIVE.format(provider=order.provider)})
     return _move(order, A.DISPATCH, actor)
 
 
