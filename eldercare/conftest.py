@@ -4,6 +4,7 @@ from django.utils import translation
 from eldercare.accounts.roles import Role
 from eldercare.elders.models import Contact, DisabilityLevel, PriorityGroup, Relation
 from eldercare.tests import builders as testing
+from eldercare.tests.browser import browser_settings  # noqa: F401  (a fixture for every browser test)
 
 
 @pytest.fixture

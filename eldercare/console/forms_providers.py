@@ -14,13 +14,15 @@ from django.utils.translation import gettext_lazy as _
 from eldercare.accounts.models import User
 from eldercare.accounts.scoping import scope_for
 from eldercare.core.errors import Err
-from eldercare.homecare.models import ServiceCategory, ServiceItem, VocationalLevel
+from eldercare.homecare.models import Caregiver, ServiceCategory, ServiceItem, VocationalLevel
+from eldercare.homecare.services.caregivers import linkable_accounts
 from eldercare.homecare.services.prices import ERR_PRICE_RANGE, MAX_PRICE
 from eldercare.providers import creditcode
 from eldercare.providers.models import ProviderStatus
 from eldercare.regions.models import Level, Region
 
 from .forms import DateInput
+from .forms import RegionChoiceField as PickerField
 from .templatetags.entitlement_tags import in_language
 
 REGION_SELECT_LIMIT = 500  # past this many streets the select would be unusable; the levels above still fit
@@ -115,7 +117,7 @@ class ReasonForm(ActorForm):
 
 
 class AreaForm(ActorForm):
-    region = RegionChoiceField(label=_("服务区域"))
+    region = RegionChoiceField(label=_("新增服务区域"))
 
     def __init__(self, *args: Any, actor: User | None = None, **kwargs: Any) -> None:
         super().__init__(*args, actor=actor, **kwargs)
@@ -195,7 +197,7 @@ class CaregiverForm(forms.Form):
         hours = {day: spans for day in data.get("weekdays") or []} if spans else {}
         return {
             "name": data["name"],
-            "id_number": data["id_number"],
+            "id_number": data.get("id_number", ""),
             "phone": data.get("phone") or "",
             "level": data.get("level"),
             "certificate_number": data.get("certificate_number") or "",
@@ -205,6 +207,58 @@ class CaregiverForm(forms.Form):
             "longitude": data["longitude"],
             "hours": hours,
         }
+
+
+class AccountChoiceField(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.username}（{obj.display_name}）" if obj.display_name else obj.username
+
+
+class CaregiverEditForm(CaregiverForm):
+    """Editing a caregiver: everything but the ID number, plus on duty and the login they work with."""
+
+    active = forms.BooleanField(label=_("在岗"), required=False, help_text=_("不在岗的护理员不会被匹配和派单；已派的工单不变"))
+    user = AccountChoiceField(
+        label=_("登录账号"),
+        queryset=User.objects.none(),
+        required=False,
+        empty_label=_("不关联账号"),
+        help_text=_("护理员用此账号在手机上接单、签到和签退；只列出尚未关联的护理员账号"),
+    )
+
+    def __init__(self, *args: Any, caregiver: Caregiver, **kwargs: Any) -> None:
+        hours: dict[str, list[list[str]]] = caregiver.hours or {}
+        spans: list[list[str]] = next((v for v in hours.values() if v), [])
+        initial: dict[str, Any] = {
+            "name": caregiver.name,
+            "phone": caregiver.phone,
+            "level": caregiver.level,
+            "certificate_number": caregiver.certificate_number,
+            "certificate_expires": caregiver.certificate_expires,
+            "categories": caregiver.categories,
+            "latitude": caregiver.latitude,
+            "longitude": caregiver.longitude,
+            "weekdays": sorted(day for day, v in hours.items() if v),
+            "active": caregiver.active,
+            "user": caregiver.user_id,
+        }
+        for n in (1, 2):
+            span = spans[n - 1] if len(spans) >= n else None
+            initial[f"shift{n}_start"] = dt.time.fromisoformat(span[0]) if span else None
+            initial[f"shift{n}_end"] = dt.time.fromisoformat(span[1]) if span else None
+        super().__init__(*args, initial=initial, **kwargs)
+        self.caregiver = caregiver
+        del self.fields["id_number"]
+        user = self.fields["user"]
+        assert isinstance(user, forms.ModelChoiceField)
+        user.queryset = linkable_accounts(caregiver.provider, caregiver)
+
+    def service_kwargs(self) -> dict[str, Any]:
+        kwargs = super().service_kwargs()
+        del kwargs["id_number"]
+        if not {"weekdays", "shift1_start", "shift1_end", "shift2_start", "shift2_end"} & set(self.changed_data):
+            kwargs["hours"] = self.caregiver.hours  # untouched: keep hours that differ from day to day
+        return kwargs | {"active": self.cleaned_data.get("active", False), "user": self.cleaned_data.get("user")}
 
 
 # ---------------------------------------------------------------- guide prices
@@ -217,7 +271,6 @@ class ItemChoiceField(forms.ModelChoiceField):
 
 class PriceForm(forms.Form):
     item = ItemChoiceField(label=_("服务项目"), queryset=ServiceItem.objects.none(), empty_label=_("请选择服务项目"))
-    region = RegionChoiceField(label=_("区域"), help_text=_("指导价适用于该区域及其下级区域"))
     price = forms.DecimalField(
         label=_("指导价（元/计价单位）"), max_digits=9, decimal_places=2, min_value=Decimal("0.01"), max_value=Decimal(MAX_PRICE) / 100
     )
@@ -230,9 +283,14 @@ class PriceForm(forms.Form):
         item = self.fields["item"]
         assert isinstance(item, forms.ModelChoiceField)
         item.queryset = ServiceItem.objects.filter(active=True).select_related("category").order_by("category", "code")
-        region = self.fields["region"]
-        assert isinstance(region, RegionChoiceField)
-        region.set_regions(regions_in_scope(actor))
+        # Down to the communities: a community may have its own price (the most specific region's wins).
+        self.fields["region"] = PickerField(
+            actor,
+            max_level=Level.COMMUNITY,
+            label=_("区域"),
+            help_text=_("指导价适用于该区域及其下级区域；在列表中键入名称的开头可快速定位"),
+        )
+        self.order_fields(["item", "region", "price", "valid_from", "valid_to", "document"])
         for name in ("price",):
             self.fields[name].error_messages.update({"min_value": ERR_PRICE_RANGE, "max_value": ERR_PRICE_RANGE})
 

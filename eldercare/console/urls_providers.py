@@ -12,6 +12,7 @@ urlpatterns = [
     path("providers/<int:pk>/act/", providers.provider_act, name="provider_act"),
     path("providers/<int:pk>/caregivers/", providers.provider_caregivers, name="provider_caregivers"),
     path("providers/<int:pk>/caregivers/new/", providers.caregiver_create, name="caregiver_create"),
+    path("providers/<int:pk>/caregivers/<int:caregiver_pk>/edit/", providers.caregiver_edit, name="caregiver_edit"),
     path("prices/", providers.price_list, name="price_list"),
     path("prices/new/", providers.price_create, name="price_create"),
     path("flags/", providers.flag_list, name="flag_list"),

@@ -4,17 +4,20 @@ alarm board with its actions. Handlers parse, call one service or selector and s
 from __future__ import annotations
 
 import datetime as dt
+from typing import Literal
 
 from django.conf import settings as django_settings
-from django.core.exceptions import RequestDataTooBig
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.shortcuts import get_object_or_404
-from ninja import Query, Router, Schema, Status
+from ninja import Field, Query, Router, Schema, Status
 from ninja.security import HttpBearer
 
+from eldercare.accounts.scoping import ERR_NO_CAPABILITY
 from eldercare.core.api import Refusal, refusals
 from eldercare.core.errors import code_of
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
+from eldercare.elders.services import phone_reveal
 
 from . import alarms, beds, registration, selectors
 from .ingest import ERR_NOT_JSON, ERR_TOO_LARGE, Rejected, dead_letter, deliver, gateway_payload_max, read
@@ -179,7 +182,9 @@ def alarm_board(request, paging: Query[Paging]):
     return paged(selectors.alarm_board(request.auth), paging, _alarm)
 
 
-@router.get("/alarms/{alarm_id}", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="告警详情 / an alarm with the elder's context")
+@router.get(
+    "/alarms/{alarm_id}", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="告警详情 / an alarm with the elder's context"
+)
 def alarm_detail(request, alarm_id: int):
     return _detail(selectors.alarm_get(actor=request.auth, pk=alarm_id))
 
@@ -212,6 +217,33 @@ def alarm_dispatch(request, alarm_id: int, data: DispatchIn):
 @router.post("/alarms/{alarm_id}/resolve", response={200: AlarmDetailOut, **refusals(403, 404)}, summary="处置完成 / resolve")
 def alarm_resolve(request, alarm_id: int, data: ResolveIn):
     return _act(request, alarm_id, alarms.alarm_resolve, outcome=data.outcome)
+
+
+class CallIn(Schema):
+    contact: int | None = Field(None, description="紧急联系人的 id；不填则拨打老人本人 / a contact's id, or null for the elder")
+
+
+class CallOut(Schema):
+    phone: str
+    tel: str
+
+
+@router.post(
+    "/alarms/{alarm_id}/call",
+    response={200: CallOut, **refusals(403, 404)},
+    summary="拨打（显示完整号码，记入审计）/ reveal a number to call",
+)
+def alarm_call(request, alarm_id: int, data: CallIn):
+    """The full number of the alarm's elder (`contact` null) or of one of its emergency contacts, for
+    those who handle the alarm; each reveal is audited (as on the console's 拨打). Elsewhere numbers
+    stay masked. 404 for another region's alarm or a contact who is not the alarm's."""
+    actor = request.auth
+    alarm = selectors.alarm_get(actor=actor, pk=alarm_id)
+    if not selectors.alarm_may_call(actor, alarm):
+        raise PermissionDenied(ERR_NO_CAPABILITY)
+    record = alarm.elder if data.contact is None else selectors.alarm_contact(alarm, data.contact)
+    phone = phone_reveal(actor=actor, record=record, alarm_id=alarm.pk)
+    return {"phone": phone, "tel": f"tel:{phone}" if phone else ""}
 
 
 class BedIn(Schema):
@@ -247,7 +279,9 @@ def _bed(b) -> dict:
     }
 
 
-@router.get("/beds", response={200: Page[BedOut], **refusals(403)}, summary="家庭养老床位 / home care beds (the region's, or a provider's own)")
+@router.get(
+    "/beds", response={200: Page[BedOut], **refusals(403)}, summary="家庭养老床位 / home care beds (the region's, or a provider's own)"
+)
 def bed_list(request, paging: Query[Paging]):
     return paged(selectors.bed_list(request.auth).prefetch_related("records"), paging, _bed)
 
@@ -274,7 +308,9 @@ def bed_create(request, data: BedIn):
     return Status(201, _bed(bed))
 
 
-@router.post("/beds/{bed_id}/records", response={201: BedOut, **refusals(403, 404)}, summary="床位巡检与服务记录 / record an inspection or a service")
+@router.post(
+    "/beds/{bed_id}/records", response={201: BedOut, **refusals(403, 404)}, summary="床位巡检与服务记录 / record an inspection or a service"
+)
 def bed_record(request, bed_id: int, data: BedRecordIn):
     bed = selectors.bed_get(actor=request.auth, pk=bed_id)
     beds.bed_record_add(actor=request.auth, bed=bed, kind=data.kind, on=data.on, note=data.note)
@@ -291,32 +327,47 @@ class WarningOut(Schema):
     action: str
     alarm_id: int | None
     created_at: dt.datetime
+    status: str
+    # Once closed: when, by whom, what the visit found and whether the elder was seen (None: not said).
+    closed_at: dt.datetime | None
+    closed_by: str | None
+    findings: str
+    seen_in_person: bool | None
+
+
+class WarningFilter(Schema):
+    status: Literal["open", "closed"] = Field("open", description="open（待处理，默认）或 closed（已处理，最近处理的在前）")
 
 
 class CloseIn(Schema):
-    note: str
+    note: str = Field(description="探访情况 / what the visit found")
+    seen: bool | None = Field(None, description="是否见到本人 / whether the elder was seen in person")
 
 
-@router.get("/warnings", response={200: Page[WarningOut], **refusals(403)}, summary="未处理的异常预警 / open early warnings")
-def warning_list(request, paging: Query[Paging]):
-    return paged(
-        selectors.open_warnings(request.auth),
-        paging,
-        lambda w: {
-            "id": w.pk,
-            "elder_id": w.elder_id,
-            "elder_name": w.elder.name,
-            "community": w.elder.residence.name,
-            "rule": w.rule,
-            "detail": w.detail,
-            "action": w.action,
-            "alarm_id": w.alarm_id,
-            "created_at": w.created_at,
-        },
-    )
+def _warning(w) -> dict:
+    return {
+        "id": w.pk,
+        "elder_id": w.elder_id,
+        "elder_name": w.elder.name,
+        "community": w.elder.residence.name,
+        **{k: getattr(w, k) for k in ("rule", "detail", "action", "alarm_id", "created_at", "status", "closed_at", "findings")},
+        "closed_by": (w.closed_by.display_name or w.closed_by.username) if w.closed_by_id else None,
+        "seen_in_person": w.seen_in_person,
+    }
+
+
+@router.get(
+    "/warnings", response={200: Page[WarningOut], **refusals(403)}, summary="异常预警（待处理或已处理）/ early warnings, open or closed"
+)
+def warning_list(request, paging: Query[Paging], filters: Query[WarningFilter]):
+    """The open warnings (newest first), or with `status=closed` those already closed with what the
+    visit found (latest closed first)."""
+    warnings = selectors.closed_warnings(request.auth) if filters.status == "closed" else selectors.open_warnings(request.auth)
+    return paged(warnings, paging, _warning)
 
 
 @router.post("/warnings/{warning_id}/close", response={204: None, **refusals(403, 404)}, summary="预警已处理（已上门） / close a warning")
 def warning_close(request, warning_id: int, data: CloseIn):
-    alarms.warning_close(actor=request.auth, warning=selectors.warning_get(actor=request.auth, pk=warning_id), note=data.note)
+    warning = selectors.warning_get(actor=request.auth, pk=warning_id)
+    alarms.warning_close(actor=request.auth, warning=warning, note=data.note, seen=data.seen)
     return Status(204, None)

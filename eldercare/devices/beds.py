@@ -8,7 +8,7 @@ from typing import Any
 
 from auditlog.context import set_actor
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from eldercare.accounts.models import User
 from eldercare.accounts.roles import Cap
@@ -33,12 +33,14 @@ def bed_register(
     require_elder(actor, elder)
     if not isinstance(equipment, list) or not all(isinstance(e, dict) and isinstance(e.get("item"), str) for e in equipment):
         raise ValidationError({"equipment": ERR_EQUIPMENT})
+    contract_number = contract_number.strip()
     if HomeCareBed.objects.filter(contract_number=contract_number).exists():
         raise ValidationError({"contract_number": ERR_CONTRACT})
-    with set_actor(actor):
-        return HomeCareBed.objects.create(
-            elder=elder, provider=provider, contract_number=contract_number.strip(), starts=starts, equipment=equipment
-        )
+    try:
+        with transaction.atomic(), set_actor(actor):  # a concurrent registration of the same contract: refused, not a 500
+            return HomeCareBed.objects.create(elder=elder, provider=provider, contract_number=contract_number, starts=starts, equipment=equipment)
+    except IntegrityError:
+        raise ValidationError({"contract_number": ERR_CONTRACT}) from None
 
 
 def may_record(actor: User, bed: HomeCareBed) -> bool:

@@ -163,3 +163,15 @@ def board_mark() -> int:
     board might (one probe of the primary key, no scope). The live board asks this every second and
     reads its own alarms only when it moved."""
     return AlarmEvent.objects.aggregate(m=Max("pk"))["m"] or 0
+
+
+def closed_warnings(actor: User) -> QuerySet[EarlyWarning]:
+    """Early warnings of the region already closed, latest closed first, with who closed them and
+    what the visit found."""
+    require(actor, Cap.VIEW_ALARMS)
+    return (
+        EarlyWarning.objects.select_related("elder", "elder__residence", "closed_by")
+        .defer(*BOARD_DEFERRED)
+        .filter(scope_for(actor).q(region_field="region_id"), status=WarningStatus.CLOSED)
+        .order_by("-closed_at", "-pk")
+    )

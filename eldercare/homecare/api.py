@@ -18,7 +18,7 @@ from eldercare.core.errors import Err
 from eldercare.core.pagination import Page, Paging, paged
 from eldercare.elders.selectors import elder_get
 from eldercare.providers.models import Provider
-from eldercare.providers.selectors import manages
+from eldercare.providers.selectors import provider_get
 
 from . import matching, selectors
 from .models import Caregiver, ServiceItem
@@ -372,9 +372,9 @@ def caregiver_create(request, provider_id: int, data: CaregiverIn):
     summary="本服务商护理员 / a provider's caregivers",
 )
 def caregiver_list(request, provider_id: int, paging: Query[Paging]):
-    provider = get_object_or_404(Provider, pk=provider_id)
-    if not manages(request.auth, provider):
-        raise PermissionDenied
+    """The provider's own admins and the officers who keep the catalogue of its region (404 for any
+    other provider, 403 for a role that does neither)."""
+    provider = provider_get(actor=request.auth, pk=provider_id)
     return paged(
         provider.caregivers.order_by("name", "pk").values(
             "id", "name", "id_masked", "level", "certificate_expires", "categories", "active"

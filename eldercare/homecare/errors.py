@@ -23,6 +23,11 @@ ERR_CREDIT_CODE = Err("homecare.credit_code", "{message}")
 ERR_DUPLICATE_CAREGIVER = Err("homecare.duplicate_caregiver", "该身份证号码的护理员已登记 / a caregiver with this ID number is already registered")
 ERR_PRICE_DOCUMENT = Err("homecare.price_document", "请填写指导价的依据文件 / name the document that sets the guide price")
 ERR_CHECKOUT_BEFORE_CHECKIN = Err("homecare.checkout_before_checkin", "签退时间早于签到时间 / the check-out is before the check-in")
+ERR_TOO_EARLY = Err(
+    "homecare.too_early",
+    "这项服务预约在{start}开始，服务当天或开始前{hours}小时内才能出发、签到 / this visit starts at {start}: "
+    "set off or check in on its day, or within {hours} hours of its start",
+)
 ERR_COORDINATES = Err("homecare.coordinates", "请提供签到位置（经纬度） / the check-in needs a location (latitude and longitude)")
 ERR_CAREGIVER_BUSY = Err(
     "homecare.caregiver_busy", "该护理员在此时段已有工单{order} / the caregiver already has order {order} in this time window"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.shortcuts import get_object_or_404
 from ninja import Field, Router, Schema, Status
 
 from eldercare.accounts.selectors import region_get
@@ -47,7 +46,7 @@ class AreaOut(Schema):
 
 @router.post("/{provider_id}/areas", response={201: AreaOut, **refusals(403, 404)}, summary="增加服务区域 / add a service area")
 def provider_area(request, provider_id: int, data: AreaIn):
-    provider = get_object_or_404(Provider, pk=provider_id)
+    provider = selectors.provider_get(actor=request.auth, pk=provider_id)  # 404 outside the actor's providers
     area = services.service_area_add(actor=request.auth, provider=provider, region=region_get(actor=request.auth, code=data.region))
     return Status(201, {"provider": provider.pk, "region": area.region_id})
 

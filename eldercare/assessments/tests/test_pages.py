@@ -17,6 +17,7 @@ from eldercare.assessments import services
 from eldercare.assessments.models import Assessment, Reason, Status
 from eldercare.assessments.standards import get_standard
 from eldercare.tests import builders as testing
+from eldercare.tests.browser import CHROMIUM, CHROMIUM_ARGS, SHOTS
 
 from .cases import GBT, gbt_answers
 from .conftest import qualify
@@ -84,7 +85,7 @@ def test_schedule_form(as_role, world, role):
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)
-def test_decisions_change_nothing_for_those_who_may_not(as_role, planned, personas, everyone_qualified, today, role):  # noqa: F811
+def test_decisions_change_nothing_for_those_who_may_not(as_role, planned, personas, everyone_qualified, today, role):
     a = make_submitted(planned, personas)
     c = as_role(role)
     review = c.post(url("assessment_review", a.pk), {"review-note": "齐全"})
@@ -175,7 +176,7 @@ def test_a_submitted_assessment_is_not_open_for_answers(client, planned, persona
 # ---------------------------------------------------------------- decisions and reports
 
 
-def test_decision_forms_follow_capabilities(client, planned, personas, everyone_qualified):  # noqa: F811
+def test_decision_forms_follow_capabilities(client, planned, personas, everyone_qualified):
     a = make_submitted(planned, personas)
     client.force_login(personas[R.COMMUNITY_WORKER])
     html = client.get(url("assessment_detail", a.pk)).content.decode()
@@ -187,7 +188,7 @@ def test_decision_forms_follow_capabilities(client, planned, personas, everyone_
     assert url("assessment_review", a.pk) not in client.get(url("assessment_detail", a.pk)).content.decode()
 
 
-def test_return_and_cancel_through_the_page(client, planned, personas, everyone_qualified):  # noqa: F811
+def test_return_and_cancel_through_the_page(client, planned, personas, everyone_qualified):
     a = make_submitted(planned, personas)
     client.force_login(personas[R.CIVIL_STREET])
     response = client.post(url("assessment_return", a.pk), {"return-note": ""})
@@ -199,7 +200,7 @@ def test_return_and_cancel_through_the_page(client, planned, personas, everyone_
     assert Assessment.objects.get(pk=a.pk).status == Status.CANCELLED
 
 
-def test_make_effective_errors_are_shown(client, planned, personas, everyone_qualified, today):  # noqa: F811
+def test_make_effective_errors_are_shown(client, planned, personas, everyone_qualified, today):
     a = make_submitted(planned, personas)
     services.assessment_review(actor=personas[R.COMMUNITY_WORKER], assessment=a)
     client.force_login(personas[R.CIVIL_STREET])
@@ -209,7 +210,7 @@ def test_make_effective_errors_are_shown(client, planned, personas, everyone_qua
     assert Assessment.objects.get(pk=a.pk).status == Status.REVIEWED
 
 
-def test_schedule_through_the_page(client, city, personas, agency, today):  # noqa: F811
+def test_schedule_through_the_page(client, city, personas, agency, today):
     first, second = agency
     planned_for = today + dt.timedelta(days=30)
     elder = testing.elder(residence=city.community, name="孙美华")
@@ -268,7 +269,7 @@ def test_pdf_report(client, planned, personas):
 # ---------------------------------------------------------------- work list and record page
 
 
-def test_work_list_filters_and_overdue(client, world, planned, personas, agency, city):  # noqa: F811
+def test_work_list_filters_and_overdue(client, world, planned, personas, agency, city):
     first, second = agency
     client.force_login(personas[R.SYSTEM_ADMIN])
     html = client.get(url("assessment_list") + f"?region={city.street.code}").content.decode()
@@ -296,7 +297,7 @@ def test_work_list_filters_and_overdue(client, world, planned, personas, agency,
     assert url("assessment_schedule", old.pk) in response.content.decode()
 
 
-def test_work_list_query_count_is_constant(client, world, planned, personas, city, agency, today):  # noqa: F811
+def test_work_list_query_count_is_constant(client, world, planned, personas, city, agency, today):
     client.force_login(personas[R.CIVIL_CITY])
 
     def count():
@@ -337,7 +338,6 @@ def test_elder_record_shows_the_assessments_to_health_readers(as_role, planned, 
 def test_an_agency_assessor_fills_the_form_on_a_tablet(live_server, settings):
     """An agency's assessor opens the work list on a 1024×768 tablet, saves a draft, submits, and
     reads the result and the printable report. Screenshots: var/screenshots/assessment-*.png."""
-    from eldercare.console.tests.test_browser import CHROMIUM, CHROMIUM_ARGS, SHOTS
 
     if not CHROMIUM.exists():
         pytest.skip("Debian's Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")

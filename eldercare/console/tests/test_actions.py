@@ -42,7 +42,7 @@ def buttons(html: str) -> set[str]:
 
 
 @pytest.fixture
-def free_carers(svc):  # noqa: F811
+def free_carers(svc):
     """Both caregivers free all week, so matching has candidates to show."""
     for carer in (svc.zhang, svc.li):
         carer.hours = ALL_DAY
@@ -63,7 +63,7 @@ def order_page(order) -> str:
 
 
 @pytest.mark.parametrize("rating", ["abc", "9", "0", "", "4.5", "-1"])
-def test_a_bad_rating_is_a_form_error(client, svc, personas, rating):  # noqa: F811
+def test_a_bad_rating_is_a_form_error(client, svc, personas, rating):
     order = order_in(S.CHECKED_OUT, svc, personas)
     client.force_login(personas[R.ELDER])
     response = act(client, order, "confirm", rating=rating, comment="好")
@@ -75,7 +75,7 @@ def test_a_bad_rating_is_a_form_error(client, svc, personas, rating):  # noqa: F
     assert order.status == S.CHECKED_OUT
 
 
-def test_a_good_rating_confirms(client, svc, personas):  # noqa: F811
+def test_a_good_rating_confirms(client, svc, personas):
     order = order_in(S.CHECKED_OUT, svc, personas)
     client.force_login(personas[R.ELDER])
     response = act(client, order, "confirm", rating="4", comment="好")
@@ -84,7 +84,7 @@ def test_a_good_rating_confirms(client, svc, personas):  # noqa: F811
     assert (order.status, order.rating, order.rating_comment) == (S.CONFIRMED, 4, "好")
 
 
-def test_assigning_needs_a_caregiver_the_service_accepts(client, svc, personas, free_carers):  # noqa: F811
+def test_assigning_needs_a_caregiver_the_service_accepts(client, svc, personas, free_carers):
     order = order_in(S.REQUESTED, svc, personas)
     client.force_login(personas[R.CENTER_OPERATOR])
     for data in ({}, {"caregiver": ""}, {"caregiver": "abc"}, {"caregiver": "999999"}):
@@ -101,7 +101,7 @@ def test_assigning_needs_a_caregiver_the_service_accepts(client, svc, personas, 
     assert (order.status, order.caregiver, order.match_note) == (S.MATCHED, svc.zhang, "就近")
 
 
-def test_reasons_are_required(client, svc, personas):  # noqa: F811
+def test_reasons_are_required(client, svc, personas):
     order = order_in(S.DISPATCHED, svc, personas)
     client.force_login(personas[R.CAREGIVER])
     response = act(client, order, "decline", reason="   ")
@@ -114,7 +114,7 @@ def test_reasons_are_required(client, svc, personas):  # noqa: F811
     assert order.status == S.DISPATCHED
 
 
-def test_checking_in_from_the_phone_page(client, svc, personas):  # noqa: F811
+def test_checking_in_from_the_phone_page(client, svc, personas):
     order = order_in(S.ACCEPTED, svc, personas)
     tasks = f"/care/?day={timezone.localdate(order.window_start)}"
     client.force_login(personas[R.CAREGIVER])
@@ -133,7 +133,7 @@ def test_checking_in_from_the_phone_page(client, svc, personas):  # noqa: F811
     assert (order.status, order.checkin_latitude, order.checkin_longitude) == (S.CHECKED_IN, HOME[0], HOME[1])
 
 
-def test_next_must_stay_on_the_site(client, svc, personas):  # noqa: F811
+def test_next_must_stay_on_the_site(client, svc, personas):
     order = order_in(S.DISPATCHED, svc, personas)
     client.force_login(personas[R.CAREGIVER])
     response = act(client, order, "accept", next="https://evil.example/care/")
@@ -145,14 +145,14 @@ def test_next_must_stay_on_the_site(client, svc, personas):  # noqa: F811
 # ---------------------------------------------------------------- orders: refusals
 
 
-def test_an_unknown_or_missing_step_is_refused(client, svc, personas):  # noqa: F811
+def test_an_unknown_or_missing_step_is_refused(client, svc, personas):
     order = order_in(S.CONFIRMED, svc, personas)
     client.force_login(personas[R.SYSTEM_ADMIN])
     for data in ({"action": "explode"}, {"action": "settle"}, {"action": ""}, {}):
         assert client.post(f"/orders/{order.pk}/act/", data).status_code == 403, data
 
 
-def test_a_step_not_offered_is_refused_before_the_service(client, svc, personas):  # noqa: F811
+def test_a_step_not_offered_is_refused_before_the_service(client, svc, personas):
     order = order_in(S.MATCHED, svc, personas)
     client.force_login(personas[R.ELDER])  # sees the order, may not dispatch it
     assert act(client, order, "dispatch").status_code == 403
@@ -167,7 +167,7 @@ def test_a_step_not_offered_is_refused_before_the_service(client, svc, personas)
         assert o.status == before
 
 
-def test_a_page_that_moved_on_says_so(client, svc, personas):  # noqa: F811
+def test_a_page_that_moved_on_says_so(client, svc, personas):
     order = order_in(S.DISPATCHED, svc, personas)
     client.force_login(personas[R.CENTER_OPERATOR])  # dispatched already, by someone else
     response = act(client, order, "dispatch")
@@ -181,7 +181,7 @@ def test_a_page_that_moved_on_says_so(client, svc, personas):  # noqa: F811
     assert "不能接单" in client.get(tasks).content.decode()
 
 
-def test_get_on_a_step_goes_back_to_the_page(client, svc, personas):  # noqa: F811
+def test_get_on_a_step_goes_back_to_the_page(client, svc, personas):
     order = order_in(S.CHECKED_OUT, svc, personas)
     client.force_login(personas[R.ELDER])
     response = client.get(f"/orders/{order.pk}/act/?action=confirm&rating=abc")
@@ -194,7 +194,7 @@ def test_get_on_a_step_goes_back_to_the_page(client, svc, personas):  # noqa: F8
 
 
 @pytest.mark.parametrize("status", list(ORDER_PATHS))
-def test_each_role_sees_the_buttons_its_selector_grants(client, svc, personas, free_carers, status):  # noqa: F811
+def test_each_role_sees_the_buttons_its_selector_grants(client, svc, personas, free_carers, status):
     order = order_in(status, svc, personas)
     seen = {}
     for role, user in [*personas.items(), ("other caregiver", svc.li.user)]:
@@ -209,7 +209,7 @@ def test_each_role_sees_the_buttons_its_selector_grants(client, svc, personas, f
         assert any(seen.values())
 
 
-def test_the_phone_page_shows_the_caregivers_steps(client, svc, personas):  # noqa: F811
+def test_the_phone_page_shows_the_caregivers_steps(client, svc, personas):
     tasks = [order_in(status, svc, personas) for status in (S.DISPATCHED, S.ACCEPTED, S.EN_ROUTE, S.CHECKED_IN, S.CHECKED_OUT)]
     carer = personas[R.CAREGIVER]
     client.force_login(carer)
@@ -299,7 +299,7 @@ def test_the_record_forms_go_back_on_get_and_refuse_readers(client, world, perso
     assert ElderGroup.objects.filter(elder=elder).count() == before
 
 
-def test_an_assessment_decision_on_a_page_that_moved_on(client, planned, personas, everyone_qualified):  # noqa: F811
+def test_an_assessment_decision_on_a_page_that_moved_on(client, planned, personas, everyone_qualified):
     a = make_submitted(planned, personas)
     assessment_services.assessment_review(actor=personas[R.COMMUNITY_WORKER], assessment=a)
     url = reverse("console:assessment_review", args=[a.pk])

@@ -6,29 +6,16 @@ Screenshots land in var/screenshots/ for a human to look at.
 import datetime as dt
 import io
 import re
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import translation
 from openpyxl import Workbook
 
 from eldercare.accounts.roles import Role
 from eldercare.elders import excel, idnumber
 from eldercare.elders.models import Contact, DisabilityLevel, LivingStatus, PriorityGroup, Relation
+from eldercare.tests.browser import CHROMIUM, CHROMIUM_ARGS, SHOTS  # noqa: F401
 from eldercare.tests.builders import PASSWORD, ElderFactory, UserFactory, add_group, build_city
-
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
-
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -47,12 +34,6 @@ def bad_workbook(t, registered: str) -> bytes:
     return out.getvalue()
 
 
-@pytest.fixture
-def browser_settings(settings):
-    # The live server speaks plain http: cookies marked Secure would never come back.
-    settings.SESSION_COOKIE_SECURE = False
-    settings.CSRF_COOKIE_SECURE = False
-    return settings
 
 
 @pytest.mark.browser

@@ -13,7 +13,7 @@ from eldercare.accounts.roles import Role
 from eldercare.elders.models import Contact
 from eldercare.homecare.models import Channel, Order, OrderStatus, Preference, Recurrence
 from eldercare.homecare.services import orders as o
-from eldercare.homecare.tests.conftest import svc  # noqa: F401  # the provider, caregivers, prices and elder of the homecare tests
+from eldercare.homecare.tests.conftest import svc as svc  # noqa: F401  # the provider, caregivers, prices and elder of the homecare tests
 from eldercare.tests import builders as testing
 
 R = Role
@@ -23,7 +23,7 @@ def tomorrow_at(hour: int) -> dt.datetime:
     return timezone.make_aware(dt.datetime.combine(timezone.localdate() + dt.timedelta(days=1), dt.time(hour)))
 
 
-def order(svc, personas, *, item="clean_home", start=None, hours=2) -> Order:  # noqa: F811
+def order(svc, personas, *, item="clean_home", start=None, hours=2) -> Order:
     start = start or tomorrow_at(9)
     return o.order_request(
         actor=personas[R.CENTER_OPERATOR],
@@ -34,14 +34,14 @@ def order(svc, personas, *, item="clean_home", start=None, hours=2) -> Order:  #
     )
 
 
-def dispatched(svc, personas, **kw) -> Order:  # noqa: F811
+def dispatched(svc, personas, **kw) -> Order:
     made = order(svc, personas, **kw)
     o.order_assign(actor=personas[R.CENTER_OPERATOR], order=made, caregiver=svc.zhang)
     return o.order_dispatch(actor=personas[R.CENTER_OPERATOR], order=made)
 
 
 @pytest.fixture
-def family(svc, personas):  # noqa: F811
+def family(svc, personas):
     """The FAMILY persona is 王秀英's daughter and emergency contact."""
     Contact.objects.create(
         elder=svc.elder, name="李小梅", relation="child", phone="13900001111", phone_masked="139****1111", user=personas[R.FAMILY]
@@ -53,7 +53,7 @@ def family(svc, personas):  # noqa: F811
 
 
 class TestElderHome:
-    def test_the_elder_sees_their_services_balance_and_contacts(self, client, svc, personas, family):  # noqa: F811
+    def test_the_elder_sees_their_services_balance_and_contacts(self, client, svc, personas, family):
         coming = order(svc, personas)
         client.force_login(personas[R.ELDER])
         page = client.get("/")
@@ -67,7 +67,7 @@ class TestElderHome:
         assert 'href="tel:13900001111"' in html  # the daughter, one tap away
         assert 'href="tel:120"' in html
 
-    def test_the_family_sees_their_elder_and_respite_first(self, client, svc, family):  # noqa: F811
+    def test_the_family_sees_their_elder_and_respite_first(self, client, svc, family):
         client.force_login(family)
         html = client.get("/").content.decode()
         assert "王秀英的服务" in html
@@ -75,13 +75,13 @@ class TestElderHome:
         assert step.context["step"] == "item"
         assert step.context["featured"][0].code == "respite_care"
 
-    def test_the_elders_own_list_leaves_respite_to_the_family(self, client, svc, personas):  # noqa: F811
+    def test_the_elders_own_list_leaves_respite_to_the_family(self, client, svc, personas):
         client.force_login(personas[R.ELDER])
         step = client.get(reverse("console:home_book"))
         assert "respite_care" not in [i.code for i in step.context["featured"]]
         assert "respite_care" in [i.code for i in step.context["more"]]
 
-    def test_a_family_books_respite(self, client, svc, family):  # noqa: F811
+    def test_a_family_books_respite(self, client, svc, family):
         client.force_login(family)
         book = reverse("console:home_book")
         tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
@@ -96,7 +96,7 @@ class TestElderHome:
         assert (made.window_start, made.window_end) == (tomorrow_at(9), tomorrow_at(13))  # half a day: the item's 240 minutes
         assert client.get("/").context["cards"][0].upcoming == [made]
 
-    def test_booking_refuses_days_outside_the_week_and_bad_slots(self, client, svc, personas):  # noqa: F811
+    def test_booking_refuses_days_outside_the_week_and_bad_slots(self, client, svc, personas):
         client.force_login(personas[R.ELDER])
         book = reverse("console:home_book")
         assert client.get(book, {"item": "clean_home", "day": "2999-01-01"}).context["step"] == "day"
@@ -106,11 +106,11 @@ class TestElderHome:
         assert refused.status_code == 200 and refused.context["error"]
         assert not Order.objects.exists()
 
-    def test_staff_do_not_book_here(self, client, svc, personas):  # noqa: F811
+    def test_staff_do_not_book_here(self, client, svc, personas):
         client.force_login(personas[R.CENTER_OPERATOR])
         assert client.get(reverse("console:home_book")).status_code == 403
 
-    def test_the_elder_rates_a_delivered_service_with_one_button(self, client, svc, personas):  # noqa: F811
+    def test_the_elder_rates_a_delivered_service_with_one_button(self, client, svc, personas):
         start = timezone.now() - dt.timedelta(minutes=90)
         made = dispatched(svc, personas, start=start)  # a window still open: booked ones are never in the past
         carer = personas[R.CAREGIVER]
@@ -132,7 +132,7 @@ class TestElderHome:
         made.refresh_from_db()
         assert made.rating == 5
 
-    def test_another_elders_order_cannot_be_rated(self, client, svc, personas, city):  # noqa: F811
+    def test_another_elders_order_cannot_be_rated(self, client, svc, personas, city):
         made = order(svc, personas)
         client.force_login(testing.user("elder-b", R.ELDER))
         assert client.post(reverse("console:home_rate", args=[made.pk]), {"rating": "5"}).status_code == 404
@@ -142,7 +142,7 @@ class TestElderHome:
 
 
 class TestWorkHome:
-    def test_street_officer_sees_what_waits_with_links(self, client, svc, personas):  # noqa: F811
+    def test_street_officer_sees_what_waits_with_links(self, client, svc, personas):
         order(svc, personas)
         client.force_login(personas[R.CIVIL_STREET])
         page = client.get("/")
@@ -152,19 +152,19 @@ class TestWorkHome:
         assert {"未处理的紧急告警", "未关闭的预警", "待审核的能力评估", "到期应复评的老人", "待处理的服务异常"} <= set(tiles)
         assert page.context["counts"]["total"] >= 1  # the elder counts stay below
 
-    def test_centre_operator_sees_only_what_their_capabilities_allow(self, client, svc, personas):  # noqa: F811
+    def test_centre_operator_sees_only_what_their_capabilities_allow(self, client, svc, personas):
         client.force_login(personas[R.CENTER_OPERATOR])
         labels = {t.label for t in client.get("/").context["tiles"]}
         assert {"未处理的紧急告警", "待派单的服务工单"} <= labels
         assert "待审核的能力评估" not in labels and "到期应复评的老人" not in labels  # no health data, no reviews
 
-    def test_another_streets_orders_do_not_count(self, client, svc, personas, city):  # noqa: F811
+    def test_another_streets_orders_do_not_count(self, client, svc, personas, city):
         order(svc, personas)
         client.force_login(testing.user("street-b", R.CIVIL_STREET, city.street2))
         tiles = {t.label: t.count for t in client.get("/").context["tiles"]}
         assert tiles["待派单的服务工单"] == 0
 
-    def test_provider_admin_home(self, client, svc, personas):  # noqa: F811
+    def test_provider_admin_home(self, client, svc, personas):
         order(svc, personas)
         client.force_login(personas[R.PROVIDER_ADMIN])
         page = client.get("/")
@@ -172,7 +172,7 @@ class TestWorkHome:
         tiles = {t.label: t.count for t in page.context["tiles"]}
         assert tiles == {"服务区域内待派单的工单": 1, "已匹配、待派出的工单": 0, "在岗护理员": 2}
 
-    def test_caregiver_home_counts_today_and_tomorrow(self, client, svc, personas):  # noqa: F811
+    def test_caregiver_home_counts_today_and_tomorrow(self, client, svc, personas):
         dispatched(svc, personas)
         client.force_login(personas[R.CAREGIVER])
         tiles = {t.label: t for t in client.get("/").context["tiles"]}
@@ -189,7 +189,7 @@ class TestWorkHome:
 
 
 class TestCareDays:
-    def test_tomorrows_tasks_can_be_seen_and_accepted(self, client, svc, personas):  # noqa: F811
+    def test_tomorrows_tasks_can_be_seen_and_accepted(self, client, svc, personas):
         made = dispatched(svc, personas)
         client.force_login(personas[R.CAREGIVER])
         care = reverse("console:care_tasks")
@@ -205,7 +205,7 @@ class TestCareDays:
         made.refresh_from_db()
         assert made.status == OrderStatus.ACCEPTED
 
-    def test_declining_tomorrows_task(self, client, svc, personas):  # noqa: F811
+    def test_declining_tomorrows_task(self, client, svc, personas):
         made = dispatched(svc, personas)
         client.force_login(personas[R.CAREGIVER])
         here = f"{reverse('console:care_tasks')}?day={(timezone.localdate() + dt.timedelta(days=1)).isoformat()}"
@@ -226,7 +226,7 @@ class TestCareDays:
 
 
 class TestStandingOrders:
-    def test_an_operator_creates_a_standing_order_for_the_preferred_caregiver(self, client, svc, personas):  # noqa: F811
+    def test_an_operator_creates_a_standing_order_for_the_preferred_caregiver(self, client, svc, personas):
         client.force_login(personas[R.CENTER_OPERATOR])
         detail = client.get(reverse("console:elder_detail", args=[svc.elder.pk])).content.decode()
         url = reverse("console:standing_orders", args=[svc.elder.pk])
@@ -260,7 +260,7 @@ class TestStandingOrders:
         assert rec.active is False
         assert set(rec.orders.values_list("status", flat=True)) == {OrderStatus.CANCELLED}
 
-    def test_bad_input_is_shown_on_the_form(self, client, svc, personas):  # noqa: F811
+    def test_bad_input_is_shown_on_the_form(self, client, svc, personas):
         client.force_login(personas[R.CENTER_OPERATOR])
         url = reverse("console:standing_orders", args=[svc.elder.pk])
         tomorrow = (timezone.localdate() + dt.timedelta(days=1)).isoformat()
@@ -271,7 +271,7 @@ class TestStandingOrders:
         assert page.status_code == 200 and "weekdays" in page.context["form"].errors
         assert not Recurrence.objects.exists()
 
-    def test_preferred_caregiver_set_and_cleared(self, client, svc, personas):  # noqa: F811
+    def test_preferred_caregiver_set_and_cleared(self, client, svc, personas):
         client.force_login(personas[R.CENTER_OPERATOR])
         url = reverse("console:standing_preferred", args=[svc.elder.pk])
         assert client.post(url, {"caregiver": str(svc.zhang.pk)}).status_code == 302
@@ -281,7 +281,7 @@ class TestStandingOrders:
         assert client.post(url, {"caregiver": ""}).status_code == 302
         assert not Preference.objects.exists()
 
-    def test_scope_and_capabilities(self, client, svc, personas, city):  # noqa: F811
+    def test_scope_and_capabilities(self, client, svc, personas, city):
         url = reverse("console:standing_orders", args=[svc.elder.pk])
         client.force_login(testing.user("centre-b", R.CENTER_OPERATOR, city.street2))
         assert client.get(url).status_code == 404

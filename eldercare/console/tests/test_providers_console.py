@@ -241,6 +241,99 @@ def test_caregivers_of_another_provider_are_out_of_reach(svc, personas, as_user,
     assert not Caregiver.objects.filter(name="他人").exists()
 
 
+def _edit_post(carer, **extra) -> dict:
+    """The edit form as shown for `carer`, changed by `extra`."""
+    return {
+        "name": carer.name, "phone": carer.phone, "level": str(carer.level or ""), "certificate_number": carer.certificate_number,
+        "certificate_expires": carer.certificate_expires.isoformat() if carer.certificate_expires else "",
+        "categories": carer.categories, "latitude": str(carer.latitude), "longitude": str(carer.longitude),
+        "active": "on" if carer.active else "", "user": carer.user_id or "",
+        # The hours as the form shows them: the days worked, the first such day's shifts.
+        "weekdays": sorted(day for day, spans in carer.hours.items() if spans),
+        **{f"shift{n}_{end}": "" for n in (1, 2) for end in ("start", "end")},
+        **{f"shift{n}_{end}": span[k] for n, span in enumerate(next((v for v in carer.hours.values() if v), []), 1) for k, end in enumerate(("start", "end"))},
+        **extra,
+    }  # fmt: skip
+
+
+def test_the_providers_admin_links_a_login_and_takes_a_caregiver_off_duty(svc, personas, as_user, city):
+    admin = as_user(personas[R.PROVIDER_ADMIN])
+    carer = caregiver_for(svc.provider, "孙护理", seq=9)
+    Caregiver.objects.filter(pk=carer.pk).update(hours={"1": [["07:00", "15:00"]], "3": [["10:00", "20:00"]]})
+    carer.refresh_from_db()
+    free = testing.user("sun-login", R.CAREGIVER, city.street)
+    testing.user("far-login", R.CAREGIVER, city.street_b)  # 拱墅区: where the provider neither is nor serves
+    testing.user("inactive-login", R.CAREGIVER, city.street, is_active=False)
+    testing.user("officer-login", R.CIVIL_STREET, city.street)  # not a caregiver's role
+    url = reverse("console:caregiver_edit", args=[svc.provider.pk, carer.pk])
+    form = admin.get(url).content.decode()
+    assert "sun-login" in form and carer.id_masked in form
+    for not_offered in ("far-login", "inactive-login", "officer-login", personas[R.CAREGIVER].username):
+        assert f">{not_offered}" not in form, not_offered  # 张护理's login is taken
+    response = admin.post(url, _edit_post(carer, user=free.pk, phone="13700002222", categories=["clean", "meal"]))
+    assert response.status_code == 302
+    carer.refresh_from_db()
+    assert (carer.user, carer.phone, carer.categories, carer.active) == (free, "13700002222", ["clean", "meal"], True)
+    assert carer.hours == {"1": [["07:00", "15:00"]], "3": [["10:00", "20:00"]]}  # hours untouched stay as they were
+    assert admin.post(url, _edit_post(carer, active="")).status_code == 302
+    carer.refresh_from_db()
+    assert carer.active is False and carer.user == free
+    assert LogEntry.objects.get_for_object(carer).filter(actor=personas[R.PROVIDER_ADMIN]).count() == 2
+    listing = admin.get(reverse("console:provider_caregivers", args=[svc.provider.pk])).content.decode()
+    assert "sun-login" in listing and url in listing
+    # New hours replace the old ones.
+    assert admin.post(url, _edit_post(carer, weekdays=["2"], shift1_start="09:00", shift1_end="11:00")).status_code == 302
+    carer.refresh_from_db()
+    assert carer.hours == {"2": [["09:00", "11:00"]]}
+
+
+def test_a_login_taken_or_out_of_reach_is_refused(svc, personas, as_user, city):
+    admin = as_user(personas[R.PROVIDER_ADMIN])
+    url = reverse("console:caregiver_edit", args=[svc.provider.pk, svc.li.pk])
+    far = testing.user("far-login", R.CAREGIVER, city.street_b)
+    for user in (personas[R.CAREGIVER], far):  # 张护理's, and one of another county
+        response = admin.post(url, _edit_post(svc.li, user=user.pk))
+        assert response.status_code == 200 and "has-error" in response.content.decode()
+    svc.li.refresh_from_db()
+    assert svc.li.user.username == "carer-li"
+    assert admin.post(url, _edit_post(svc.li, user="")).status_code == 302  # unlinked
+    svc.li.refresh_from_db()
+    assert svc.li.user is None
+
+
+def test_editing_caregivers_is_for_their_provider_and_its_officers(svc, personas, as_user, county_b_officer):
+    mine = reverse("console:caregiver_edit", args=[svc.provider.pk, svc.zhang.pk])
+    assert as_user(personas[R.CIVIL_COUNTY]).get(mine).status_code == 200
+    assert as_user(county_b_officer).get(mine).status_code == 404
+    assert as_user(personas[R.CIVIL_STREET]).get(mine).status_code == 403
+    assert as_user(personas[R.CAREGIVER]).get(mine).status_code == 403
+    admin = as_user(personas[R.PROVIDER_ADMIN])
+    assert admin.get(reverse("console:caregiver_edit", args=[svc.other_provider.pk, svc.far_carer.pk])).status_code == 404
+    # Another provider's caregiver under this provider's address: not found either.
+    assert (
+        admin.post(reverse("console:caregiver_edit", args=[svc.provider.pk, svc.far_carer.pk]), _edit_post(svc.far_carer)).status_code
+        == 404
+    )
+    svc.far_carer.refresh_from_db()
+    assert svc.far_carer.active
+
+
+def test_the_price_form_offers_the_communities_by_name(svc, personas, as_user, city):
+    c = as_user(personas[R.CIVIL_COUNTY])
+    form = c.get(reverse("console:price_create")).content.decode()
+    assert f'value="{city.community.code}"' in form and "清波社区（清波街道）" in form
+    data = {
+        "item": svc.items["clean_home"].pk,
+        "region": city.community.code,
+        "price": "42.5",
+        "valid_from": "2026-07-01",
+        "document": "社区价",
+    }
+    response = c.post(reverse("console:price_create"), data, follow=True)
+    assert GuidePrice.objects.get(document="社区价").region == city.community
+    assert "指导价已设定：居家保洁 · 清波社区 · 42.50元" in response.content.decode()
+
+
 # ---------------------------------------------------------------- guide prices
 
 

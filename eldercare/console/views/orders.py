@@ -156,6 +156,11 @@ def _care_day(target: str | None) -> dt.date | None:
     return _day(QueryDict(parts.query).get("day"))
 
 
+# A caregiver's steps that wait for the visit's day (orders.too_early): setting off, checking in, and
+# reporting nobody home.
+WAIT_FOR_THE_DAY = frozenset({orders.OrderAction.DEPART, orders.OrderAction.CHECK_IN, orders.OrderAction.NO_SHOW})
+
+
 def _care_page(request, day: dt.date, *, here: str, failed: dict | None = None):
     """The day's tasks, each with the steps the selector offers; `here` is this page's address (the
     steps come back to it); `failed` holds a step's form sent back with errors, shown on its task
@@ -163,8 +168,15 @@ def _care_page(request, day: dt.date, *, here: str, failed: dict | None = None):
     if not dt.date(1900, 1, 1) <= day <= dt.date(2999, 12, 31):
         day = timezone.localdate()  # a typed-in day past any task's (and past the day before date.max)
     tasks = list(selectors.caregiver_tasks(actor=request.user, day=day))
+    now = timezone.now()
     for task in tasks:
-        task.actions = selectors.order_actions(request.user, task)  # type: ignore[attr-defined]  # for the template; Order (homecare, not console) should declare `actions: frozenset[str]`
+        steps = selectors.order_actions(request.user, task)
+        # A later day's task: accept or decline it now, set off and check in on its day.
+        waits = orders.too_early(task, now) and steps & WAIT_FOR_THE_DAY
+        task.not_yet = bool(waits and steps & {orders.OrderAction.DEPART, orders.OrderAction.CHECK_IN})  # type: ignore[attr-defined]  # for the template: say why there is no 出发 yet
+        if waits:
+            steps = steps - WAIT_FOR_THE_DAY
+        task.actions = steps  # type: ignore[attr-defined]  # for the template; Order (homecare, not console) should declare `actions: frozenset[str]`
     if failed is not None:
         failed["listed"] = any(task.pk == failed["order"] for task in tasks)
     today = timezone.localdate()

@@ -30,6 +30,7 @@ from ..forms import add_service_errors
 from ..forms_providers import (
     AreaForm,
     AreaRemoveForm,
+    CaregiverEditForm,
     CaregiverForm,
     FlagFilterForm,
     FlagResolveForm,
@@ -39,9 +40,11 @@ from ..forms_providers import (
     ReasonForm,
 )
 from ..templatetags.entitlement_tags import in_language
+from ..templatetags.provider_tags import price_yuan
 from .actions import Action, perform, table
 
 PAGE_SIZE = 50
+ERR_CAREGIVER_NOT_FOUND = Err("homecare.caregiver_not_found", "未找到该护理员 / no such caregiver")
 ERR_FLAG_NOT_FOUND = Err("homecare.flag_not_found", "未找到该异常标记 / no such flag")
 
 
@@ -180,6 +183,26 @@ def caregiver_create(request, pk: int):
     return render(request, "console/provider_caregiver_form.html", {"provider": provider, "form": form})
 
 
+@login_required
+@never_cache
+def caregiver_edit(request, pk: int, caregiver_pk: int):
+    provider = _caregivers_provider(request, pk)
+    caregiver = provider.caregivers.select_related("user", "provider").filter(pk=caregiver_pk).first()
+    if caregiver is None:
+        raise Http404(ERR_CAREGIVER_NOT_FOUND)
+    form = CaregiverEditForm(request.POST or None, caregiver=caregiver)
+    if request.method == "POST" and form.is_valid():
+        try:
+            caregiver = caregiver_services.caregiver_update(actor=request.user, caregiver=caregiver, **form.service_kwargs())
+        except ValidationError as exc:
+            add_service_errors(form, exc)
+        else:
+            messages.success(request, _("护理员信息已保存：%(name)s") % {"name": caregiver.name})
+            return redirect("console:provider_caregivers", provider.pk)
+    context = {"provider": provider, "caregiver": caregiver, "form": form}
+    return render(request, "console/provider_caregiver_form.html", context)
+
+
 # ---------------------------------------------------------------- guide prices
 
 
@@ -204,7 +227,11 @@ def price_create(request):
         except Conflict as exc:
             form.add_error("valid_from", exc.message)
         else:
-            messages.success(request, _("指导价已设定：%(price)s") % {"price": price})
+            messages.success(
+                request,
+                _("指导价已设定：%(item)s · %(region)s · %(price)s")
+                % {"item": in_language(price.item.name), "region": price.region.name, "price": price_yuan(price.price)},
+            )
             return redirect("console:price_list")
     return render(request, "console/price_form.html", {"form": form})
 

@@ -15,6 +15,7 @@ from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 
 from eldercare.accounts.models import User
@@ -23,7 +24,7 @@ from eldercare.core.crypto import keyed_hash
 from eldercare.elders import idnumber
 from eldercare.elders.models import Elder, ElderStatus
 from eldercare.homecare.catalog import catalog_sync
-from eldercare.homecare.models import Caregiver, GuidePrice, ServiceItem
+from eldercare.homecare.models import Caregiver, FraudFlag, GuidePrice, Order, ServiceItem
 from eldercare.homecare.services import orders
 from eldercare.providers.creditcode import check_character
 from eldercare.providers.models import Provider, ServiceArea
@@ -165,4 +166,69 @@ def _demo_orders(rng: random.Random, providers: list[Provider]) -> int:
         if stage >= 5:
             orders.order_check_in(actor=carer_user, order=order, latitude=elder.latitude, longitude=elder.longitude, at=start)
             orders.order_check_out(actor=carer_user, order=order, record="演示服务记录", at=start + dt.timedelta(minutes=item.minutes))
+    return made + _demo_flags(operator=operator, worker=worker, carer_user=carer_user, carer=carer, skip=len(elders))
+
+
+# The flagged services: (which elder, item, metres north of the home where the caregiver checked in,
+# minutes actually served). Far check-ins and services much shorter than booked, as supervisors meet them.
+FLAGGED = (
+    ("community", "clean_home", 2600, 115),  # checked in 2.6 km from home
+    ("community", "life_care", 0, 9),  # 9 minutes of an hour and a half
+    ("community", "bath_home", 1800, 20),  # both
+    ("street", "clean_home", 3200, 110),  # in another community of the street: not the community worker's
+)
+
+
+def _demo_flags(*, operator: User, worker: User, carer_user: User, carer: Caregiver, skip: int) -> int:
+    """A few delivered services that raised fraud flags, for the street officer, the centre operator
+    and (those of their community) the community worker to resolve. They go through the order
+    services like the rest, in a window two days ahead (a window must not have passed when ordered),
+    then are moved back three days: yesterday, as a supervisor finds them the next morning."""
+    assert operator.region_id is not None and worker.region_id is not None  # checked by the caller
+    items = {i.code: i for i in ServiceItem.objects.filter(code__in={f[1] for f in FLAGGED})}
+    active = Elder.objects.filter(status=ElderStatus.ACTIVE, latitude__isnull=False, longitude__isnull=False).order_by("pk")
+    lo, hi = code_bounds(worker.region_id)
+    street_lo, street_hi = code_bounds(operator.region_id)
+    homes = {
+        "community": list(active.filter(residence_id__gte=lo, residence_id__lte=hi)[skip : skip + 3]),
+        "street": list(
+            active.filter(residence_id__gte=street_lo, residence_id__lte=street_hi).exclude(residence_id__gte=lo, residence_id__lte=hi)[:1]
+        ),
+    }
+    day = timezone.localdate() + dt.timedelta(days=2)
+    back = dt.timedelta(days=3)
+    made = 0
+    for n, (where, code, metres, served) in enumerate(FLAGGED):
+        if not homes[where] or code not in items:
+            continue
+        elder, item = homes[where].pop(0), items[code]
+        assert elder.latitude is not None and elder.longitude is not None  # filtered to non-null coordinates
+        start = timezone.make_aware(dt.datetime.combine(day, dt.time(8 + 3 * n)))
+        north = Decimal(str(round(metres / 111_320, 6)))  # a degree of latitude is about 111.32 km
+        try:
+            with transaction.atomic():  # all the way to the check-out, or not at all
+                order = orders.order_request(
+                    actor=worker if where == "community" else operator,
+                    elder=elder,
+                    item=item,
+                    window_start=start,
+                    window_end=start + dt.timedelta(minutes=max(item.minutes, 60)),
+                    channel="phone",
+                )
+                orders.order_assign(actor=operator, order=order, caregiver=carer, note="演示：就近派单")
+                orders.order_dispatch(actor=operator, order=order)
+                orders.order_accept(actor=carer_user, order=order)
+                orders.order_check_in(actor=carer_user, order=order, latitude=elder.latitude + north, longitude=elder.longitude, at=start)
+                orders.order_check_out(actor=carer_user, order=order, record="演示服务记录", at=start + dt.timedelta(minutes=served))
+        except ValidationError:  # the demo caregiver cannot take it (a changed catalogue): left out
+            continue
+        Order.objects.filter(pk=order.pk).update(
+            window_start=F("window_start") - back,
+            window_end=F("window_end") - back,
+            checked_in_at=F("checked_in_at") - back,
+            checked_out_at=F("checked_out_at") - back,
+            created_at=F("created_at") - back - dt.timedelta(days=1),
+        )
+        FraudFlag.objects.filter(order=order).update(created_at=start - back + dt.timedelta(minutes=served))
+        made += 1
     return made

@@ -257,7 +257,7 @@ class _Sink:
 
 @pytest.mark.django_db
 def test_demo_services_network():
-    from eldercare.demo.generator.services import build_services
+    from eldercare.demo.generator.services import DEMO_PRICES, build_services
     from eldercare.homecare.models import Caregiver, GuidePrice, Order
     from eldercare.providers.models import Provider
 
@@ -266,13 +266,31 @@ def test_demo_services_network():
     counties = Region.objects.filter(level=Level.COUNTY).count()
     assert made["providers"] == Provider.objects.count() == 2 * counties
     assert Caregiver.objects.count() >= made["caregivers"] > 0
-    assert GuidePrice.objects.filter(document__startswith="演示数据").count() == 15
+    assert GuidePrice.objects.filter(document__startswith="演示数据").count() == len(DEMO_PRICES)
     demo_carer = Caregiver.objects.get(user__username="caregiver")
     assert Provider.objects.get(admins__username="provider_admin") == demo_carer.provider
     assert Order.objects.count() == made["orders"]
     assert set(Order.objects.values_list("status", flat=True)) <= {"requested", "matched", "dispatched", "accepted", "checked_out"}
+    _assert_flags_for_the_supervisors()
     again = build_services(seed=3, log=quiet)  # idempotent apart from new orders
     assert Provider.objects.count() == 2 * counties and again["providers"] == made["providers"]
+
+
+def _assert_flags_for_the_supervisors():
+    """The demo's flagged services (far check-ins, too short) await the street officer, the centre
+    operator and the community worker; yesterday's, each in the login's own region."""
+    from eldercare.homecare.models import FlagKind
+    from eldercare.homecare.selectors import flags_visible
+
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    seen = {}
+    for username in ("street_officer", "centre_operator", "community_worker"):
+        flags = list(flags_visible(User.objects.get(username=username)).filter(resolved_by__isnull=True))
+        assert flags, username
+        assert all(timezone.localdate(f.order.checked_in_at) == yesterday and f.created_at <= timezone.now() for f in flags)
+        seen[username] = {f.pk for f in flags}
+        assert {FlagKind.FAR_CHECKIN, FlagKind.TOO_SHORT} <= {f.kind for f in flags}, username
+    assert seen["community_worker"] < seen["street_officer"] == seen["centre_operator"]
 
 
 @pytest.mark.django_db

@@ -4,15 +4,14 @@ real browser without a reload."""
 from __future__ import annotations
 
 import json
-from pathlib import Path
 
 import pytest
 from auditlog.models import LogEntry
-from django.conf import settings as django_settings
 from django.utils import translation
 
 from eldercare.accounts.roles import Role
 from eldercare.devices.models import Alarm, DeadLetter, Device, Gateway, Reading
+from eldercare.tests.browser import CHROMIUM, CHROMIUM_ARGS, SHOTS
 
 from .conftest import msg
 
@@ -153,8 +152,6 @@ def test_the_board_and_an_alarm_page(client, home, gateway, personas):
     assert alarm.status == "acknowledged" and alarm.acknowledged_by == personas[R.CENTER_OPERATOR]
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
 
 
 @pytest.mark.browser
@@ -170,7 +167,7 @@ def test_the_board_updates_without_reload(live_server, settings, home, gateway, 
 
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = False
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             tab = browser.new_page(viewport={"width": 1366, "height": 800}, locale="zh-CN")
             tab.goto(f"{live_server.url}/accounts/login/")
@@ -239,6 +236,12 @@ def test_home_care_beds(client, home, personas, city):
         content_type="application/json",
     )
     assert bad.status_code == 422
+    spaced = client.post(  # the same contract with spaces around it: the same contract, refused (not a 500)
+        "/api/devices/beds",
+        {"elder": elder.pk, "provider": provider.pk, "contract_number": " JTYLCW-2026-001 ", "starts": "2026-03-01", "equipment": []},
+        content_type="application/json",
+    )
+    assert (spaced.status_code, spaced.json()["code"]) == (422, "devices.contract")
 
 
 @pytest.fixture

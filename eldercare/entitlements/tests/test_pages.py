@@ -5,10 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import translation
 from openpyxl import load_workbook
 
@@ -16,6 +14,7 @@ from eldercare.accounts.roles import Role
 from eldercare.entitlements.models import Account, IssuanceRun, Settlement, SettlementStatus
 from eldercare.entitlements.services.issuance import issuance_execute
 from eldercare.entitlements.services.ledger import allowance_spend
+from eldercare.tests.browser import CHROMIUM, CHROMIUM_ARGS, SHOTS
 
 from .conftest import MONTH
 
@@ -109,8 +108,6 @@ def test_what_if_page(client, city, hz, personas, november):
     assert "47 小时" in html and "48 小时" in html  # 3 + 6 + 38 now, 4 + 6 + 38 after
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
 
 
 @pytest.mark.browser
@@ -141,7 +138,7 @@ def test_entitlement_pages_in_a_browser(live_server, settings):
     SHOTS.mkdir(parents=True, exist_ok=True)
 
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             for username, path, name in (
                 ("county", f"/elders/{wang.pk}/entitlements/", "40-entitlements-officer.png"),

@@ -319,7 +319,27 @@ def order_decline(*, actor: User, order: Order, reason: str) -> Order:
 def order_depart(*, actor: User, order: Order) -> Order:
     order = _lock(order, A.DEPART)
     _own_task(actor, order)
+    _not_too_early(order, timezone.now())
     return _move(order, A.DEPART, actor)
+
+
+# A caregiver sets off for (and checks in at) a visit on its booked day, or, for a visit early in
+# the morning, at most this long before its start: tomorrow's accepted tasks wait for tomorrow.
+EARLIEST_BEFORE_START = dt.timedelta(hours=2)
+
+
+def too_early(order: Order, at: dt.datetime) -> bool:
+    """Whether `at` is too early to set off for the order or check in: before its booked day and
+    more than EARLIEST_BEFORE_START before its start (the task page offers neither step then)."""
+    start = order.window_start
+    return timezone.localdate(at) < timezone.localdate(start) and at < start - EARLIEST_BEFORE_START
+
+
+def _not_too_early(order: Order, at: dt.datetime) -> None:
+    if too_early(order, at):
+        start = timezone.localtime(order.window_start).strftime("%Y-%m-%d %H:%M")
+        hours = int(EARLIEST_BEFORE_START.total_seconds() // 3600)
+        raise ValidationError({"window_start": errors.ERR_TOO_EARLY.format(start=start, hours=hours)})
 
 
 def metres_between(lat1: Decimal | float, lng1: Decimal | float, lat2: Decimal | float, lng2: Decimal | float) -> float:
@@ -343,6 +363,7 @@ def order_check_in(
     if latitude is None or longitude is None:
         raise ValidationError({"latitude": errors.ERR_COORDINATES})
     order.checked_in_at = at or timezone.now()
+    _not_too_early(order, order.checked_in_at)
     order.checkin_latitude, order.checkin_longitude = latitude, longitude
     _move(order, A.CHECK_IN, actor, fields=("checked_in_at", "checkin_latitude", "checkin_longitude"))
     if order.latitude is not None and order.longitude is not None:

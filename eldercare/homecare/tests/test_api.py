@@ -9,6 +9,7 @@ from django.utils import timezone
 
 from eldercare.accounts.roles import Role
 from eldercare.entitlements.models import Account
+from eldercare.homecare.models import Order
 
 from .conftest import HOME
 
@@ -73,8 +74,12 @@ def test_an_order_over_http(client, svc, personas, placed):
     assert client.get("/api/services/tasks").json()["items"] == []  # today's: nothing
     tasks = client.get(f"/api/services/tasks?day={tomorrow}").json()["items"]
     assert [t["id"] for t in tasks] == [order_id]
-    for action in ("accept", "depart"):
-        assert post(client, f"/api/services/orders/{order_id}/{action}").status_code == 200
+    assert post(client, f"/api/services/orders/{order_id}/accept").status_code == 200
+    early = post(client, f"/api/services/orders/{order_id}/depart")
+    assert (early.status_code, early.json()["code"]) == (422, "homecare.too_early")  # tomorrow's visit
+    now = timezone.now()  # the day comes: the visit is now
+    Order.objects.filter(pk=order_id).update(window_start=now - dt.timedelta(minutes=5), window_end=now + dt.timedelta(hours=2))
+    assert post(client, f"/api/services/orders/{order_id}/depart").status_code == 200
     checked_in = post(client, f"/api/services/orders/{order_id}/check-in", {"latitude": str(HOME[0]), "longitude": str(HOME[1])})
     assert checked_in.json()["status"] == "checked_in"
     out = post(client, f"/api/services/orders/{order_id}/check-out", {"record": "擦窗、拖地"})
@@ -163,7 +168,7 @@ def test_catalogue_administration(client, svc, personas, city):
     listed = client.get(f"/api/services/providers/{svc.provider.pk}/caregivers").json()["items"]
     assert "吴护理" in {c["name"] for c in listed}
     assert "id_number" not in listed[0]
-    assert client.get(f"/api/services/providers/{svc.other_provider.pk}/caregivers").status_code == 403
+    assert client.get(f"/api/services/providers/{svc.other_provider.pk}/caregivers").status_code == 404  # not its provider
 
 
 def test_flags_are_listed_and_resolved_by_supervisors(client, svc, personas):

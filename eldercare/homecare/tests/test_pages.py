@@ -4,14 +4,13 @@ the caregiver's phone page through check-out, the elder's confirmation; screensh
 from __future__ import annotations
 
 import datetime as dt
-from pathlib import Path
 
 import pytest
-from django.conf import settings as django_settings
 from django.utils import timezone, translation
 
 from eldercare.accounts.roles import Role
 from eldercare.homecare.models import Order, OrderStatus
+from eldercare.tests.browser import CHROMIUM, CHROMIUM_ARGS, SHOTS
 
 from .conftest import HOME
 
@@ -56,6 +55,11 @@ def test_an_order_through_the_pages(client, svc, personas):
     html = page(client, carer, tasks_url)
     assert "王秀英" in html and "接单" in html
     assert act(client, order, "accept", next=tasks_url)["Location"] == tasks_url
+    assert "服务当天再出发" in page(client, carer, tasks_url)  # not before the day of the visit
+    # The day comes: the visit is now.
+    now = timezone.now()
+    Order.objects.filter(pk=order.pk).update(window_start=now - dt.timedelta(minutes=5), window_end=now + dt.timedelta(hours=2))
+    tasks_url = "/care/"
     act(client, order, "depart", next=tasks_url)
     assert "签到" in page(client, carer, tasks_url)
     act(client, order, "check_in", latitude=str(HOME[0]), longitude=str(HOME[1]), next=tasks_url)
@@ -102,8 +106,6 @@ def test_backwards_window_is_a_form_error(client, svc, personas):
     assert not Order.objects.exists()
 
 
-CHROMIUM = Path("/usr/bin/chromium")
-SHOTS = Path(django_settings.BASE_DIR).parent / "var" / "screenshots"
 
 
 @pytest.mark.browser
@@ -128,7 +130,7 @@ def test_caregiver_phone_page_in_a_browser(live_server, settings, city, personas
     orders.order_accept(actor=personas[R.CAREGIVER], order=order)
     SHOTS.mkdir(parents=True, exist_ok=True)
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=["--no-sandbox", "--disable-gpu"])
+        browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS)
         try:
             context = browser.new_context(
                 viewport={"width": 390, "height": 844}, locale="zh-CN", geolocation={"latitude": float(HOME[0]), "longitude": float(HOME[1])},

@@ -25,7 +25,7 @@
             if (masked && masked.classList.contains("code")) masked.remove();
             form.replaceWith(link);
             link.focus();
-            window.location.href = answer.tel;
+            link.click();  // dial: the phone (or softphone) that handles tel: links takes over
           })
           .catch(function () { form.submit(); });  // the page itself shows the number and its link
       });
