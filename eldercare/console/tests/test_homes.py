@@ -290,3 +290,23 @@ class TestStandingOrders:
         assert page.status_code == 200 and page.context["form"] is None
         assert client.post(url, {"item": "clean_home"}).status_code == 403
         assert client.post(reverse("console:standing_preferred", args=[svc.elder.pk]), {"caregiver": ""}).status_code == 403
+
+
+class TestAssessorHome:
+    def test_an_agency_assessor_sees_the_assessments_assigned_to_them(self, client, personas, world):
+        from eldercare.assessments.models import Reason
+        from eldercare.assessments.services import assessment_schedule
+        from eldercare.assessments.tests.conftest import qualify
+
+        assessor = personas[R.ASSESSOR]
+        qualify(assessor, valid_to=timezone.localdate() + dt.timedelta(days=365))
+        for elder in (world["own"], world["same_street"]):
+            assessment_schedule(
+                actor=personas[R.CIVIL_STREET], elder=elder, scheduled_for=timezone.localdate(), reason=Reason.FIRST, assessor=assessor
+            )
+        client.force_login(assessor)
+        page = client.get("/")
+        tiles = {t.label: t.count for t in page.context["tiles"]}
+        assert tiles == {"待上门评估": 2, "评估中，待提交": 0}
+        html = page.content.decode()
+        assert "能力评估" in html and "服务工单和探访" not in html  # their work comes as assessments, not orders

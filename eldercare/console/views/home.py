@@ -55,7 +55,9 @@ def home(request) -> HttpResponse:
         return _work_home(request)
     if has_cap(user, Cap.MANAGE_CAREGIVERS) or has_cap(user, Cap.SERVE):
         return _service_home(request)
-    # Volunteers and agency assessors meet elders through visits and assigned assessments.
+    if has_cap(user, Cap.ASSESS):
+        return _assessor_home(request)
+    # Volunteers meet elders through visits (the community-care pages).
     return render(request, "console/no_registry.html")
 
 
@@ -323,3 +325,19 @@ def rate(request, pk: int) -> HttpResponse:
         back=back,
         out_of_date=lambda name: _("这项服务现在不能评价") if order.status != OrderStatus.CHECKED_OUT else None,
     )
+
+
+def _assessor_home(request) -> HttpResponse:
+    """An assessment agency's assessors: the assessments assigned to them that wait to be done."""
+    user = request.user
+    url = reverse("console:assessment_list")
+    tiles = [
+        Tile(
+            assessment_selectors.assessment_list(actor=user, filters=assessment_selectors.AssessmentFilters(status=status)).count(),
+            label,
+            f"{url}?status={status}",
+        )
+        for status, label in ((AssessmentStatus.SCHEDULED, _("待上门评估")), (AssessmentStatus.IN_PROGRESS, _("评估中，待提交")))
+    ]
+    note = _("您的工作通过指派给您的能力评估下达：到老人家中按国家标准逐项评估，填写后提交审核。")
+    return render(request, "console/no_registry.html", {"tiles": tiles, "note": note, "assess": True})
