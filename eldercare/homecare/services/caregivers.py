@@ -42,22 +42,14 @@ def caregiver_register(
     phone: str = "",
     user: User | None = None,
 ) -> Caregiver:
-    # The provider's admins, or the officers who keep the catalogue of the provider's region.
-    if not (has_cap(actor, Cap.MANAGE_CAREGIVERS) or has_cap(actor, Cap.MANAGE_CATALOG)):
-        raise PermissionDenied(ERR_NO_CAPABILITY)
-    if not may_register_caregivers(actor, provider):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    _may_keep(actor, provider)
     try:
         number = idnumber.parse(id_number).number
     except idnumber.InvalidIdNumber as exc:
         raise ValidationError({"id_number": exc.error}) from exc
     if Caregiver.objects.filter(id_hash=keyed_hash(number)).exists():
         raise ValidationError({"id_number": errors.ERR_DUPLICATE_CAREGIVER})
-    unknown = [c for c in categories if c not in category_codes()]
-    if unknown:
-        raise ValidationError({"categories": ", ".join(unknown)})
-    if level is not None and level not in VocationalLevel.values:
-        raise ValidationError({"level": errors.ERR_LEVEL.format(level=level)})
+    _check_skills(categories, level)
     with set_actor(actor):
         return Caregiver.objects.create(
             provider=provider,
@@ -117,18 +109,11 @@ def caregiver_update(
     """Edit a caregiver (not the ID number, which identifies them): skills, certificate, home base,
     hours, whether on duty, and the login they work with. Off duty, matching skips them; orders
     already assigned stay theirs."""
-    if not (has_cap(actor, Cap.MANAGE_CAREGIVERS) or has_cap(actor, Cap.MANAGE_CATALOG)):
-        raise PermissionDenied(ERR_NO_CAPABILITY)
-    if not may_register_caregivers(actor, caregiver.provider):
-        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+    _may_keep(actor, caregiver.provider)
     locked = Caregiver.objects.select_for_update().get(pk=caregiver.pk)
     if user is not None and user.pk != locked.user_id and not linkable_accounts(locked.provider, locked).filter(pk=user.pk).exists():
         raise ValidationError({"user": ERR_ACCOUNT})
-    unknown = [c for c in categories if c not in category_codes()]
-    if unknown:
-        raise ValidationError({"categories": ", ".join(unknown)})
-    if level is not None and level not in VocationalLevel.values:
-        raise ValidationError({"level": errors.ERR_LEVEL.format(level=level)})
+    _check_skills(categories, level)
     locked.name, locked.phone, locked.level = name.strip(), phone, level
     locked.certificate_number, locked.certificate_expires = certificate_number, certificate_expires
     locked.categories = sorted(set(categories))
@@ -137,3 +122,19 @@ def caregiver_update(
     with set_actor(actor):
         locked.save()
     return locked
+
+
+def _may_keep(actor: User, provider: Provider) -> None:
+    """The provider's admins, or the officers who keep the catalogue of the provider's region."""
+    if not (has_cap(actor, Cap.MANAGE_CAREGIVERS) or has_cap(actor, Cap.MANAGE_CATALOG)):
+        raise PermissionDenied(ERR_NO_CAPABILITY)
+    if not may_register_caregivers(actor, provider):
+        raise PermissionDenied(ERR_OUT_OF_SCOPE)
+
+
+def _check_skills(categories: list[str], level: int | None) -> None:
+    unknown = [c for c in categories if c not in category_codes()]
+    if unknown:
+        raise ValidationError({"categories": ", ".join(unknown)})
+    if level is not None and level not in VocationalLevel.values:
+        raise ValidationError({"level": errors.ERR_LEVEL.format(level=level)})
