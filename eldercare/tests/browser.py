@@ -19,6 +19,7 @@ in the test's thread, Django refuses ORM calls there (SynchronousOnlyOperation).
 from __future__ import annotations
 
 import contextlib
+import re
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -68,11 +69,19 @@ def chromium() -> Iterator[Any]:
             browser.close()
 
 
-def login(browser, live_server, username: str, *, password: str = PASSWORD, viewport: dict | None = None, locale: str = "zh-CN"):
-    """A new page (its own cookies) logged in through the login form, Chinese first; at the home page."""
+def login(
+    browser, live_server, username: str, *, password: str = PASSWORD, viewport: dict | None = None, locale: str = "zh-CN", stream: bool = False
+):
+    """A new page (its own cookies) logged in through the login form, Chinese first; at the home page.
+
+    The alarm board's live stream is refused unless `stream` (the board then polls, as it does when a
+    stream fails): in tests the live server's threads share one SQLite connection, and a stream left
+    reading it in the background while the test opens the next page would interleave their queries."""
     from playwright.sync_api import expect
 
     page = browser.new_page(viewport=viewport or DESKTOP, locale=locale, extra_http_headers={"Accept-Language": "zh-CN,zh;q=0.9"})
+    if not stream:
+        page.route(re.compile(r"/alarms/stream/"), lambda route: route.abort())
     page.goto(f"{live_server.url}/accounts/login/")
     page.get_by_label("用户名").fill(username)
     page.get_by_label("密码").fill(password)

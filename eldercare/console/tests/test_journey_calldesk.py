@@ -63,7 +63,7 @@ def test_the_call_desk_takes_an_alarm_calls_dispatches_and_resolves(live_server,
     operator = personas[Role.CENTER_OPERATOR]
 
     with chromium() as browser:
-        page = login(browser, live_server, operator.username)
+        page = login(browser, live_server, operator.username, stream=True)
         dialled = _stop_dialling(page)
         shot(page, "journeys/calldesk-01-home.png")
         assert_accessible(page)
