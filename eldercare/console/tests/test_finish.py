@@ -162,7 +162,8 @@ def test_the_admin_never_shows_or_searches_a_full_id_number(client, city):
 
 def test_the_ledger_is_read_only_in_the_admin(client, city):
     root = UserFactory.create(username="root", role=Role.SYSTEM_ADMIN, is_superuser=True, is_staff=True)
-    page(client, root, "/admin/entitlements/entry/")
+    listing = page(client, root, "/admin/entitlements/entry/")
+    assert "/admin/entitlements/entry/add/" not in listing  # no "add" button on an append-only table
     page(client, root, "/admin/entitlements/entry/add/", status=403)
     page(client, root, "/admin/core/auditseal/add/", status=403)
 
